@@ -1,0 +1,154 @@
+"""One declaration per op serves `ember.f`, `Tensor.f`, `Tensor.f_` and `out=`.
+
+`@declare()` registers a function in ember's namespace and as a Tensor method; `inplace=True`
+adds `Tensor.f_` built by `apply_inplace`; `out=True` lets callers pass `out=`. Operators
+(`+`, `+=`, ...) are bound in `ember/ops/operators.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+
+FUNCTIONS: dict = {}  # public name -> function, exported by ember/__init__.py
+
+
+def declare(name: str | None = None, *, method: bool | str = True, function: bool = True,
+            inplace: bool = False, out: bool = False):
+    """Register the decorated function as ember.<name>, Tensor.<name> and optionally Tensor.<name>_."""
+
+    def wrap(fn):
+        public = name or fn.__name__
+        target = _with_out(fn) if out else fn
+        if function:
+            FUNCTIONS[public] = target
+        if method:
+            setattr(Tensor, public if method is True else method, fn)
+        if inplace:
+            setattr(Tensor, public + "_", make_inplace(fn, public + "_"))
+        return target
+
+    return wrap
+
+
+def register_method(name: str, fn) -> None:
+    """Attach fn as Tensor.<name>."""
+    setattr(Tensor, name, fn)
+
+
+def _with_out(fn):
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        return write_out(fn(*args, **kwargs), out, fn.__name__)
+
+    return with_out
+
+
+def write_out(result, out, name: str):
+    """Copy result into the user's `out=` tensor(s), resizing it as PyTorch does."""
+    if isinstance(result, tuple):
+        for r, o in zip(result, out):
+            write_out(r, o, name)
+        return out
+    if STATE.enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if not D.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired output type "
+                           f"{_type_name(out.dtype)}")
+    if out._data.shape != result._data.shape:
+        out._data = np.empty(result._data.shape, out._data.dtype) if out._base is None else out._data
+        if out._data.shape != result._data.shape:
+            raise RuntimeError(f"Trying to resize storage that is not resizable (out= view of shape "
+                               f"{tuple(out.shape)} for a result of shape {tuple(result.shape)})")
+    np.copyto(out._data, result._data, casting="unsafe")
+    out._bump_version()
+    return out
+
+
+def _type_name(d: D.dtype) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[d.name]
+
+
+def make_inplace(fn, name: str):
+    """Build Tensor.<name>_ from an out-of-place function."""
+
+    def inplace(self, *args, **kwargs):
+        return apply_inplace(self, fn, args, kwargs)
+
+    inplace.__name__ = name
+    inplace.__doc__ = f"In-place version of {fn.__name__}."
+    return inplace
+
+
+def check_inplace_allowed(self: Tensor) -> None:
+    """PyTorch's errors for in-place ops on leaves (and views of leaves) that require grad."""
+    if STATE.enabled:
+        if self._requires_grad and self._grad_fn is None and self._base is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = self._base
+        if base is not None and base._requires_grad and base._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+
+def apply_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
+    """Run fn(self, *args) and write the result into self, keeping autograd history right."""
+    check_inplace_allowed(self)
+    result = fn(self, *args, **kwargs)
+    return commit_inplace(self, result)
+
+
+def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
+    """Write an out-of-place result into self's memory and make self carry result's history."""
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(result._data.shape)}")
+    if result._data.dtype != self._data.dtype:
+        if not D.can_cast(result.dtype, self.dtype):
+            raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired output "
+                               f"type {_type_name(self.dtype)}")
+        result = result.to(self.dtype)
+    if self._data.flags.writeable is False:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
+                           "a single memory location. Please clone() the tensor before performing the "
+                           "operation.")
+    self._data[...] = result._data
+    self._bump_version()
+    if result._requires_grad:
+        if self._base is not None:
+            from ..autograd.views import rebase_view
+
+            rebase_view(self, result)
+        else:
+            self._grad_fn = result._grad_fn
+            self._output_nr = result._output_nr
+            self._requires_grad = True
+    return self
+
+
+def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
+    """Tensor from a Tensor, Python scalar or array-like argument (no copy for Tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    from .._factories import tensor
+
+    return tensor(x)
+
+
+def unwrap(x):
+    """The array of a Tensor, or x itself."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def wrap(a) -> Tensor:
+    """Wrap an array result."""
+    return _wrap(a)

@@ -1,0 +1,143 @@
+"""Comparisons, logical and bitwise ops, and float classification (none are differentiable)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap
+from ._declare import declare
+from .pointwise import _check_operand, operands
+
+
+def _compare(np_fn, name):
+    def fn(input, other) -> Tensor:
+        x, y = operands(input, _check_operand(other, name))
+        return _wrap(np_fn(x, y))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} comparison, giving a bool tensor."
+    return fn
+
+
+eq = declare("eq", inplace=True, out=True)(_compare(np.equal, "eq"))
+ne = declare("ne", inplace=True, out=True)(_compare(np.not_equal, "ne"))
+lt = declare("lt", inplace=True, out=True)(_compare(np.less, "lt"))
+le = declare("le", inplace=True, out=True)(_compare(np.less_equal, "le"))
+gt = declare("gt", inplace=True, out=True)(_compare(np.greater, "gt"))
+ge = declare("ge", inplace=True, out=True)(_compare(np.greater_equal, "ge"))
+for _alias, _fn in (("not_equal", ne), ("less", lt), ("less_equal", le), ("greater", gt),
+                    ("greater_equal", ge)):
+    declare(_alias, inplace=True, out=True)(_fn)
+
+
+def _logical(np_fn, name):
+    def fn(input, other) -> Tensor:
+        x = input._data if isinstance(input, Tensor) else input
+        y = other._data if isinstance(other, Tensor) else other
+        return _wrap(np.asarray(np_fn(x, y)))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} of the truth values, giving a bool tensor."
+    return declare(name, inplace=True, out=True)(fn)
+
+
+logical_and = _logical(np.logical_and, "logical_and")
+logical_or = _logical(np.logical_or, "logical_or")
+logical_xor = _logical(np.logical_xor, "logical_xor")
+
+
+@declare(inplace=True, out=True)
+def logical_not(input: Tensor) -> Tensor:
+    """Elementwise NOT of the truth values, giving a bool tensor."""
+    return _wrap(np.logical_not(input._data))
+
+
+def _bitwise(np_fn, name):
+    def fn(input, other) -> Tensor:
+        x, y = operands(input, _check_operand(other, name))
+        if x.dtype.kind == "f":
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{D.from_numpy_dtype(x.dtype)._legacy[:-6]}'")
+        return _wrap(np.asarray(np_fn(x, y)))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} of integer or bool tensors."
+    return declare(name, inplace=True, out=True)(fn)
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+bitwise_left_shift = _bitwise(np.left_shift, "bitwise_left_shift")
+bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift")
+
+
+@declare(inplace=True, out=True)
+def bitwise_not(input: Tensor) -> Tensor:
+    """Elementwise NOT of integer or bool tensors."""
+    if input._data.dtype.kind == "f":
+        raise RuntimeError("bitwise_not is only supported for integer and boolean tensors")
+    return _wrap(np.invert(input._data))
+
+
+@declare()
+def isnan(input: Tensor) -> Tensor:
+    """True where the element is NaN."""
+    return _wrap(np.isnan(input._data) if input._data.dtype.kind == "f" else np.zeros(input._data.shape, bool))
+
+
+@declare()
+def isinf(input: Tensor) -> Tensor:
+    """True where the element is +inf or -inf."""
+    return _wrap(np.isinf(input._data) if input._data.dtype.kind == "f" else np.zeros(input._data.shape, bool))
+
+
+@declare()
+def isposinf(input: Tensor) -> Tensor:
+    """True where the element is +inf."""
+    return _wrap(np.isposinf(input._data) if input._data.dtype.kind == "f" else np.zeros(input._data.shape, bool))
+
+
+@declare()
+def isneginf(input: Tensor) -> Tensor:
+    """True where the element is -inf."""
+    return _wrap(np.isneginf(input._data) if input._data.dtype.kind == "f" else np.zeros(input._data.shape, bool))
+
+
+@declare()
+def isfinite(input: Tensor) -> Tensor:
+    """True where the element is neither NaN nor infinite."""
+    return _wrap(np.isfinite(input._data) if input._data.dtype.kind == "f" else np.ones(input._data.shape, bool))
+
+
+@declare()
+def isreal(input: Tensor) -> Tensor:
+    """Always True (ember has no complex dtypes)."""
+    return _wrap(np.ones(input._data.shape, bool))
+
+
+@declare()
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (including -0.0)."""
+    return _wrap(np.signbit(input._data))
+
+
+@declare()
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """|input - other| <= atol + rtol * |other|, elementwise."""
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    return _wrap(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@declare()
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True when isclose holds everywhere."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+@declare()
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both tensors have the same shape and elements."""
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))

@@ -1,0 +1,138 @@
+"""Python operators on Tensor (+, -, *, /, //, %, **, @, comparisons, &, |, ^, ~, unary -, abs).
+
+The arithmetic operators take a lean path when both operands share a dtype and no graph is
+needed: one NumPy call and one Tensor allocation (the small-op budget is 1.5x PyTorch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from . import comparison as C
+from . import pointwise as P
+from ._declare import apply_inplace
+
+
+def _fast(op, np_fn, slow):
+    def method(self, other):
+        if other.__class__ is Tensor:
+            a, b = self._data, other._data
+            if a.dtype is b.dtype and a.__class__ is np.ndarray:
+                if STATE.enabled and (self._requires_grad or other._requires_grad):
+                    return op.apply(self, other)
+                return _wrap(np_fn(a, b))
+        elif other.__class__ is float and self._data.dtype.kind == "f" and \
+                not (STATE.enabled and self._requires_grad):
+            return _wrap(np_fn(self._data, other))
+        elif not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):
+            return NotImplemented
+        return slow(self, other)
+
+    return method
+
+
+def _reflected(fn):
+    def method(self, other):
+        if not isinstance(other, (int, float, bool, np.number, np.bool_)):
+            return NotImplemented
+        return fn(other, self)
+
+    return method
+
+
+def _scalar_first(fn):
+    """other OP self for a scalar `other`: make the scalar a 0-dim tensor of self's kind first."""
+    def method(self, other):
+        if not isinstance(other, (int, float, bool, np.number, np.bool_)):
+            return NotImplemented
+        from .._dtype import result_type
+        from .._factories import tensor
+
+        return fn(tensor(other, dtype=result_type(self, other)), self)
+
+    return method
+
+
+def _inplace(fn):
+    def method(self, other):
+        return apply_inplace(self, fn, (other,), {})
+
+    return method
+
+
+Tensor.__add__ = _fast(P.Add, np.add, P.add)
+Tensor.__radd__ = _reflected(lambda o, s: P.add(s, o))
+Tensor.__iadd__ = _inplace(P.add)
+Tensor.__sub__ = _fast(P.Sub, np.subtract, P.sub)
+Tensor.__rsub__ = _scalar_first(P.sub)
+Tensor.__isub__ = _inplace(P.sub)
+Tensor.__mul__ = _fast(P.Mul, np.multiply, P.mul)
+Tensor.__rmul__ = _reflected(lambda o, s: P.mul(s, o))
+Tensor.__imul__ = _inplace(P.mul)
+Tensor.__truediv__ = lambda self, other: P.div(self, other)
+Tensor.__rtruediv__ = _scalar_first(P.div)
+Tensor.__itruediv__ = _inplace(P.div)
+Tensor.__floordiv__ = lambda self, other: P.floor_divide(self, other)
+Tensor.__rfloordiv__ = _scalar_first(P.floor_divide)
+Tensor.__ifloordiv__ = _inplace(P.floor_divide)
+Tensor.__mod__ = lambda self, other: P.remainder(self, other)
+Tensor.__rmod__ = _scalar_first(P.remainder)
+Tensor.__imod__ = _inplace(P.remainder)
+Tensor.__pow__ = lambda self, other: P.pow(self, other)
+Tensor.__rpow__ = _reflected(lambda o, s: P.pow(o, s))
+Tensor.__ipow__ = _inplace(P.pow)
+Tensor.__neg__ = lambda self: P.neg(self)  # noqa: F821 - declared by pointwise._unary_op
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: P.abs(self)
+
+
+def _matmul(self, other):
+    from .matmul import matmul
+
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(self, other)
+
+
+def _rmatmul(self, other):
+    from .matmul import matmul
+
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(other, self)
+
+
+Tensor.__matmul__ = _matmul
+Tensor.__rmatmul__ = _rmatmul
+
+
+def _cmp(fn):
+    def method(self, other):
+        if not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):
+            return NotImplemented
+        return fn(self, other)
+
+    return method
+
+
+Tensor.__eq__ = _cmp(C.eq)
+Tensor.__ne__ = _cmp(C.ne)
+Tensor.__lt__ = _cmp(C.lt)
+Tensor.__le__ = _cmp(C.le)
+Tensor.__gt__ = _cmp(C.gt)
+Tensor.__ge__ = _cmp(C.ge)
+Tensor.__and__ = _cmp(C.bitwise_and)
+Tensor.__rand__ = _cmp(C.bitwise_and)
+Tensor.__iand__ = _inplace(C.bitwise_and)
+Tensor.__or__ = _cmp(C.bitwise_or)
+Tensor.__ror__ = _cmp(C.bitwise_or)
+Tensor.__ior__ = _inplace(C.bitwise_or)
+Tensor.__xor__ = _cmp(C.bitwise_xor)
+Tensor.__rxor__ = _cmp(C.bitwise_xor)
+Tensor.__ixor__ = _inplace(C.bitwise_xor)
+Tensor.__lshift__ = _cmp(C.bitwise_left_shift)
+Tensor.__rshift__ = _cmp(C.bitwise_right_shift)
+Tensor.__invert__ = lambda self: C.bitwise_not(self)
+Tensor.__hash__ = object.__hash__

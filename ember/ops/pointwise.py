@@ -1,0 +1,833 @@
+"""Elementwise ops: arithmetic, powers, exponentials, trigonometry, rounding, clamping.
+
+Shape legend: a, b are input arrays (already cast to the promoted dtype), g the incoming gradient.
+Each backward returns one gradient per input; the engine sums broadcast gradients back to shape.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import NULL_CTX, Op
+from ..backend import xp_of
+from ._declare import declare
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_SCALARS = (int, float, bool)
+
+
+# -- promotion of operands ----------------------------------------------------------------------------
+def _cast_scalar(s, np_dtype):
+    """A Python scalar as a value NumPy combines with an array of np_dtype without changing its dtype."""
+    if np_dtype.kind == "f" or s.__class__ is bool:
+        return s
+    if np_dtype.kind == "b":
+        return bool(s)
+    try:
+        return np_dtype.type(s)
+    except OverflowError:  # PyTorch wraps out-of-range integers
+        return np.array(s).astype(np_dtype)[()]
+
+
+def operands(a, b, floating: bool = False):
+    """Arrays for a and b cast to PyTorch's result dtype (to the default float when `floating`)."""
+    ad = a._data if isinstance(a, Tensor) else a
+    bd = b._data if isinstance(b, Tensor) else b
+    if ad.__class__ is np.ndarray and bd.__class__ is np.ndarray and ad.dtype is bd.dtype:
+        np_dt = ad.dtype
+    else:
+        dt = D.result_type(a, b)
+        if floating and not dt.is_floating_point:
+            dt = D.get_default_dtype()
+        np_dt = dt.np
+    if floating and np_dt.kind != "f":
+        np_dt = D.get_default_dtype().np
+    return _cast_arr(ad, np_dt), _cast_arr(bd, np_dt)
+
+
+def _cast_arr(x, np_dt):
+    if isinstance(x, _SCALARS):
+        return _cast_scalar(x, np_dt)
+    if x.dtype != np_dt:
+        return x.astype(np_dt)
+    return x
+
+
+def _check_operand(x, name: str):
+    if isinstance(x, Tensor) or isinstance(x, _SCALARS):
+        return x
+    if isinstance(x, (np.number, np.bool_)):
+        return x.item()
+    raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
+
+
+def binary(op, a, b, floating: bool = False, **params):
+    """Apply a binary Op with promotion, recording the graph only when needed."""
+    b = _check_operand(b, op.__name__.lower())
+    x, y = operands(a, b, floating)
+    if STATE.enabled and ((isinstance(a, Tensor) and a._requires_grad) or
+                          (isinstance(b, Tensor) and b._requires_grad)):
+        return _recorded(op, (a, b), (x, y), params)
+    return _wrap(op.forward(NULL_CTX, x, y, **params))
+
+
+def _recorded(op, inputs, raw, params):
+    # run Op.apply's recording path on pre-cast arrays
+    from ..autograd.graph import _apply_recorded
+
+    class _Cast:
+        __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_base", "_vbox", "_extra")
+
+    proxies = []
+    for t, r in zip(inputs, raw):
+        if isinstance(t, Tensor) and t._data is not r:
+            p = Tensor.__new__(Tensor, 0)
+            p._data, p._requires_grad, p._grad_fn = r, t._requires_grad, t._grad_fn
+            p._output_nr, p._base, p._vbox, p._extra = t._output_nr, t._base, t._vbox, t._extra
+            proxies.append((p, t))
+        else:
+            proxies.append((t, t))
+    out = _apply_recorded(op, tuple(p for p, _ in proxies), params)
+    node = out._grad_fn
+    # gradients must flow back with the *original* input dtypes, and saved tensors are the originals
+    node._in_meta = [None if m is None else (t._data.shape, t._data.dtype)
+                     for m, (_, t) in zip(node._in_meta, proxies)]
+    if node._saved:
+        originals = {id(p): t for p, t in proxies}
+        node._saved = tuple(originals.get(id(s), s) for s in node._saved)
+        node._versions = tuple(s._version if isinstance(s, Tensor) else None for s in node._saved)
+    return out
+
+
+# -- arithmetic ---------------------------------------------------------------------------------------
+class Add(Op):
+    name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        return a + b if alpha == 1 else a + b * alpha
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
+
+
+class Sub(Op):
+    name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        if a.dtype == np.bool_:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                               "`^` or `logical_xor()` operator instead.")
+        return a - b if alpha == 1 else a - b * alpha
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g if ctx.alpha == 1 else g * (-ctx.alpha)
+
+
+class Mul(Op):
+    name = "MulBackward0"
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        return (g * b if n[0] else None), (g * a if n[1] else None)
+
+
+class Div(Op):
+    name = "DivBackward0"
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        # d(a/b) = da / b - a db / b^2
+        return (g / b if n[0] else None), (-g * a / (b * b) if n[1] else None)
+
+
+@declare(inplace=True, out=True)
+def add(input, other, *, alpha=1) -> Tensor:
+    """input + alpha * other, with broadcasting and type promotion."""
+    return binary(Add, input, other, alpha=alpha)
+
+
+@declare(inplace=True, out=True)
+def sub(input, other, *, alpha=1) -> Tensor:
+    """input - alpha * other."""
+    return binary(Sub, input, other, alpha=alpha)
+
+
+subtract = declare("subtract", inplace=True, out=True)(sub)
+
+
+@declare(inplace=True, out=True)
+def mul(input, other) -> Tensor:
+    """Elementwise product."""
+    return binary(Mul, input, other)
+
+
+multiply = declare("multiply", inplace=True, out=True)(mul)
+
+
+@declare(inplace=True, out=True)
+def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
+    """Elementwise division; rounding_mode None (true), 'trunc' or 'floor'."""
+    if rounding_mode is None:
+        return binary(Div, input, other, floating=True)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    return _rounded_div(input, other, rounding_mode)
+
+
+divide = declare("divide", inplace=True, out=True)(div)
+true_divide = declare("true_divide", inplace=True, out=True)(lambda input, other: div(input, other))
+
+
+def _rounded_div(a, b, mode):
+    x, y = operands(a, _check_operand(b, "div"))
+    if x.dtype.kind in "iub":
+        if np.any(np.asarray(y) == 0):
+            raise ZeroDivisionError("ZeroDivisionError")
+        q = np.floor_divide(x, y)
+        if mode == "trunc":
+            q = np.where((q < 0) & (q * y != x), q + 1, q)
+        return _wrap(np.asarray(q, dtype=x.dtype))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.true_divide(x, y)
+        q = np.trunc(q) if mode == "trunc" else np.floor(q)
+    out = _wrap(np.asarray(q, dtype=x.dtype))
+    if STATE.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (a, b)):
+        return _ZeroGrad.apply(a, b, value=out._data)  # rounding has zero gradient almost everywhere
+    return out
+
+
+class _ZeroGrad(Op):
+    name = "DivBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b, value):
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, g * 0
+
+
+@declare(inplace=True, out=True)
+def floor_divide(input, other) -> Tensor:
+    """Elementwise floor(input / other)."""
+    return _rounded_div(input, other, "floor")
+
+
+class Remainder(Op):
+    name = "RemainderBackward0"
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        # remainder = a - floor(a/b) * b
+        return g, -g * div(a, b, rounding_mode="floor")
+
+
+class Fmod(Op):
+    name = "FmodBackward0"
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g, -g * div(a, b, rounding_mode="trunc")
+
+
+def _int_zero_check(input, other):
+    if isinstance(other, Tensor):
+        if other._data.dtype.kind in "iub" and not np.all(other._data):
+            raise RuntimeError("ZeroDivisionError")
+    elif isinstance(other, int) and other == 0 and isinstance(input, Tensor) and input._data.dtype.kind in "iub":
+        raise RuntimeError("ZeroDivisionError")
+
+
+@declare(inplace=True, out=True)
+def remainder(input, other) -> Tensor:
+    """Python-style modulus: the result has the sign of the divisor."""
+    _int_zero_check(input, other)
+    if not isinstance(input, Tensor):
+        return binary(Remainder, _scalar_tensor(input, other), other)
+    return binary(Remainder, input, other)
+
+
+@declare(inplace=True, out=True)
+def fmod(input, other) -> Tensor:
+    """C-style modulus: the result has the sign of the dividend."""
+    _int_zero_check(input, other)
+    return binary(Fmod, input, other)
+
+
+def _scalar_tensor(x, like):
+    from .._factories import tensor
+
+    return tensor(x)
+
+
+# -- powers -------------------------------------------------------------------------------------------
+class PowScalar(Op):
+    name = "PowBackward0"
+    save = (0,)
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.exponent = exponent
+        if a.dtype.kind in "iu" and isinstance(exponent, (int, np.integer)) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if exponent == 2:
+            return a * a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.power(a, exponent)
+        return out.astype(a.dtype, copy=False) if hasattr(out, "astype") else out
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        e = ctx.exponent
+        if e == 0:
+            return g * 0, None
+        return g * e * a.pow(e - 1), None
+
+
+class PowTensor(Op):
+    name = "PowBackward1"
+    save = (0, 1)
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype.kind in "iu" and np.any(np.asarray(b) < 0):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        ga = g * b * a.pow(b - 1) if n[0] else None
+        gb = None
+        if n[1]:
+            # d(a^b)/db = a^b log a, defined as 0 where a == 0 and b >= 0
+            gb = (g * out * a.log()).masked_fill((a == 0) & (b >= 0), 0)
+        return ga, gb
+
+
+class RPow(Op):
+    name = "PowBackward2"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, base, b):
+        ctx.base = base
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(base, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        base = ctx.base
+        if base == 0:
+            return None, g * 0
+        return None, g * out * math.log(base)
+
+
+@declare(inplace=True, out=True)
+def pow(input, exponent) -> Tensor:
+    """input ** exponent, elementwise; either may be a Python number."""
+    if not isinstance(input, Tensor):
+        x, y = operands(input, exponent)
+        if STATE.enabled and exponent._requires_grad:
+            return _recorded(RPow, (input, exponent), (x.item() if hasattr(x, "item") else x, y), {})
+        return _wrap(RPow.forward(NULL_CTX, x, y))
+    if isinstance(exponent, Tensor):
+        return binary(PowTensor, input, exponent)
+    exponent = _check_operand(exponent, "pow")
+    x, _ = operands(input, exponent)
+    if STATE.enabled and input._requires_grad:
+        return _recorded_scalar(PowScalar, input, x, exponent=exponent)
+    return _wrap(PowScalar.forward(NULL_CTX, x, exponent))
+
+
+def _recorded_scalar(op, t, x, **params):
+    """Record a unary op with scalar params on a possibly cast array x of t."""
+    from ..autograd.graph import _apply_recorded
+
+    if t._data is x:
+        return _apply_recorded(op, (t,), params)
+    return _recorded(op, (t,), (x,), params)
+
+
+def float_power(input, exponent) -> Tensor:
+    """pow computed in float64."""
+    a = input.double() if isinstance(input, Tensor) else float(input)
+    e = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, e)
+
+
+declare("float_power")(float_power)
+
+
+@declare(out=True)
+def square(input) -> Tensor:
+    """input ** 2."""
+    return pow(input, 2)
+
+
+# -- unary functions ----------------------------------------------------------------------------------
+def unary(op, input, floating: bool = True, **params) -> Tensor:
+    """Apply a unary Op; integer inputs of floating functions are promoted to the default dtype."""
+    x = input._data
+    if floating and x.dtype.kind != "f":
+        x = x.astype(D.get_default_dtype().np)
+    if STATE.enabled and input._requires_grad:
+        return _recorded_scalar(op, input, x, **params)
+    return _wrap(op.forward(NULL_CTX, x, **params))
+
+
+def _unary_op(name: str, node: str, fwd, bwd, save=(0,), save_output=False, floating=True, doc=""):
+    """Declare a one-input op from a forward array function and a backward formula."""
+    cls = type(name.capitalize(), (Op,), {
+        "name": node, "save": save, "save_output": save_output,
+        "forward": staticmethod(lambda ctx, a: fwd(a)),
+        "backward": staticmethod(lambda ctx, g: (bwd(g, *ctx.saved_tensors),)),
+    })
+
+    def fn(input: Tensor) -> Tensor:
+        return unary(cls, input, floating)
+
+    fn.__name__ = name
+    fn.__doc__ = doc or f"Elementwise {name}."
+    declare(name, inplace=True, out=True)(fn)
+    globals()[name] = fn
+    return fn
+
+
+def _np(f):
+    def run(a):
+        with np.errstate(all="ignore"):
+            return xp_of(a).__dict__[f](a) if a.__class__ is not np.ndarray else getattr(np, f)(a)
+    return run
+
+
+def _erf(a):
+    try:
+        from scipy.special import erf as sp_erf  # optional: fast and exact
+    except ImportError:
+        sp_erf = np.frompyfunc(math.erf, 1, 1)
+    return np.asarray(sp_erf(a), dtype=a.dtype)
+
+
+_ONE_OUT = dict(save=(), save_output=True)
+_unary_op("neg", "NegBackward0", np.negative, lambda g: -g, save=(), floating=False)
+negative = declare("negative", inplace=True, out=True)(globals()["neg"])
+_unary_op("exp", "ExpBackward0", _np("exp"), lambda g, y: g * y, **_ONE_OUT)
+_unary_op("exp2", "Exp2Backward0", _np("exp2"), lambda g, y: g * y * _LN2, **_ONE_OUT)
+_unary_op("expm1", "Expm1Backward0", _np("expm1"), lambda g, y: g * (y + 1), **_ONE_OUT)
+_unary_op("log", "LogBackward0", _np("log"), lambda g, x: g / x)
+_unary_op("log2", "Log2Backward0", _np("log2"), lambda g, x: g / (x * _LN2))
+_unary_op("log10", "Log10Backward0", _np("log10"), lambda g, x: g / (x * _LN10))
+_unary_op("log1p", "Log1PBackward0", _np("log1p"), lambda g, x: g / (x + 1))
+_unary_op("sqrt", "SqrtBackward0", _np("sqrt"), lambda g, y: g / (2 * y), **_ONE_OUT)
+_unary_op("rsqrt", "RsqrtBackward0", lambda a: _np("sqrt")(a).__rtruediv__(1).astype(a.dtype),
+          lambda g, y: -0.5 * g * y * y * y, **_ONE_OUT)
+_unary_op("reciprocal", "ReciprocalBackward0", lambda a: _np("reciprocal")(a),
+          lambda g, y: -g * y * y, **_ONE_OUT)
+_unary_op("sin", "SinBackward0", _np("sin"), lambda g, x: g * x.cos())
+_unary_op("cos", "CosBackward0", _np("cos"), lambda g, x: -g * x.sin())
+_unary_op("tan", "TanBackward0", _np("tan"), lambda g, y: g * (1 + y * y), **_ONE_OUT)
+_unary_op("asin", "AsinBackward0", _np("arcsin"), lambda g, x: g * (1 - x * x).rsqrt())
+_unary_op("acos", "AcosBackward0", _np("arccos"), lambda g, x: -g * (1 - x * x).rsqrt())
+_unary_op("atan", "AtanBackward0", _np("arctan"), lambda g, x: g / (1 + x * x))
+_unary_op("sinh", "SinhBackward0", _np("sinh"), lambda g, x: g * x.cosh())
+_unary_op("cosh", "CoshBackward0", _np("cosh"), lambda g, x: g * x.sinh())
+_unary_op("tanh", "TanhBackward0", _np("tanh"), lambda g, y: g * (1 - y * y), **_ONE_OUT)
+_unary_op("asinh", "AsinhBackward0", _np("arcsinh"), lambda g, x: g * (x * x + 1).rsqrt())
+_unary_op("acosh", "AcoshBackward0", _np("arccosh"), lambda g, x: g * (x * x - 1).rsqrt())
+_unary_op("atanh", "AtanhBackward0", _np("arctanh"), lambda g, x: g / (1 - x * x))
+_unary_op("erf", "ErfBackward0", _erf, lambda g, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp())
+for _alias, _target in (("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"),
+                        ("arccosh", "acosh"), ("arctanh", "atanh")):
+    declare(_alias, inplace=True, out=True)(globals()[_target])
+
+
+def _sigmoid(a):
+    # exp of a negative argument only: no overflow warnings for large |a|
+    with np.errstate(over="ignore"):
+        return (1 / (1 + np.exp(-a))).astype(a.dtype, copy=False)
+
+
+_unary_op("sigmoid", "SigmoidBackward0", _sigmoid, lambda g, y: g * y * (1 - y), **_ONE_OUT)
+
+
+def _relu_fwd(a):
+    return np.maximum(a, 0, dtype=a.dtype) if a.dtype.kind != "b" else a.copy()
+
+
+_unary_op("relu", "ReluBackward0", _relu_fwd, lambda g, y: g * (y > 0), floating=False, **_ONE_OUT)
+
+
+def _zero_grad_unary(name, node, fwd, doc):
+    _unary_op(name, node, fwd, lambda g, *_: g * 0, save=(), floating=False, doc=doc)
+
+
+_zero_grad_unary("sign", "SignBackward0", lambda a: np.sign(a) if a.dtype.kind != "b" else a.copy(),
+                 "-1, 0 or 1 by the sign of each element.")
+_zero_grad_unary("floor", "FloorBackward0", lambda a: np.floor(a) if a.dtype.kind == "f" else a.copy(),
+                 "Largest integer <= x.")
+_zero_grad_unary("ceil", "CeilBackward0", lambda a: np.ceil(a) if a.dtype.kind == "f" else a.copy(),
+                 "Smallest integer >= x.")
+_zero_grad_unary("trunc", "TruncBackward0", lambda a: np.trunc(a) if a.dtype.kind == "f" else a.copy(),
+                 "Round toward zero.")
+fix = declare("fix", inplace=True, out=True)(globals()["trunc"])
+_unary_op("frac", "FracBackward0", lambda a: a - np.trunc(a), lambda g: g, save=(), floating=False)
+
+
+class Round(Op):
+    name = "RoundBackward0"
+
+    @staticmethod
+    def forward(ctx, a, decimals=0):
+        if a.dtype.kind != "f":
+            return a.copy()
+        return np.round(a, decimals) if decimals else np.rint(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+@declare(inplace=True, out=True)
+def round(input, *, decimals: int = 0) -> Tensor:
+    """Round half to even (optionally to `decimals` places)."""
+    return unary(Round, input, floating=False, decimals=decimals)
+
+
+class Abs(Op):
+    name = "AbsBackward0"
+    save = (0,)
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.abs(a) if a.dtype.kind != "b" else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.sign()
+
+
+@declare(inplace=True, out=True)
+def abs(input) -> Tensor:
+    """Absolute value."""
+    return unary(Abs, input, floating=False)
+
+
+absolute = declare("absolute", inplace=True, out=True)(abs)
+
+
+# -- two-input functions ------------------------------------------------------------------------------
+class Atan2(Op):
+    name = "Atan2Backward0"
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        r = a * a + b * b
+        return g * b / r, -g * a / r
+
+
+@declare(inplace=True, out=True)
+def atan2(input, other) -> Tensor:
+    """Elementwise arctangent of input / other, using the signs of both for the quadrant."""
+    return binary(Atan2, input, other, floating=True)
+
+
+arctan2 = declare("arctan2", inplace=True, out=True)(atan2)
+
+
+class _MinMax(Op):
+    save = (0, 1)
+    _pick = None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        # ties split the gradient evenly, as PyTorch does
+        wins = ctx._wins(a, b)
+        tie = a == b
+        half = g / 2
+        ga = where(tie, half, where(wins, g, g * 0))
+        gb = where(tie, half, where(wins, g * 0, g))
+        return ga, gb
+
+
+class Maximum(_MinMax):
+    name = "MaximumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx._wins = lambda x, y: x > y
+        return np.maximum(a, b)
+
+
+class Minimum(_MinMax):
+    name = "MinimumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx._wins = lambda x, y: x < y
+        return np.minimum(a, b)
+
+
+@declare(out=True)
+def maximum(input, other) -> Tensor:
+    """Elementwise maximum (NaN propagates)."""
+    return binary(Maximum, input, other)
+
+
+@declare(out=True)
+def minimum(input, other) -> Tensor:
+    """Elementwise minimum (NaN propagates)."""
+    return binary(Minimum, input, other)
+
+
+@declare(out=True)
+def fmax(input, other) -> Tensor:
+    """Elementwise maximum ignoring NaN."""
+    x, y = operands(input, other)
+    return _wrap(np.fmax(x, y))
+
+
+@declare(out=True)
+def fmin(input, other) -> Tensor:
+    """Elementwise minimum ignoring NaN."""
+    x, y = operands(input, other)
+    return _wrap(np.fmin(x, y))
+
+
+class Where(Op):
+    name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, cond):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond = _wrap(ctx.cond)
+        zero = g * 0
+        return where(cond, g, zero), where(cond, zero, g)
+
+
+@declare(out=True)
+def where(condition, input=None, other=None) -> Tensor:
+    """Elements of input where condition holds, else of other; with one argument, nonzero(as_tuple)."""
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{D.from_numpy_dtype(cond.dtype)}")
+    x, y = operands(input, other)
+    if STATE.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (input, other)):
+        return _recorded(Where, (input, other), (x, y), {"cond": cond})
+    return _wrap(np.where(cond, x, y))
+
+
+class Clamp(Op):
+    name = "ClampBackward1"
+    save = (0,)
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.lo, ctx.hi = lo, hi
+        out = a
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        return out if out is not a else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        mask = None
+        if ctx.lo is not None:
+            mask = a >= ctx.lo
+        if ctx.hi is not None:
+            m = a <= ctx.hi
+            mask = m if mask is None else mask & m
+        return g * mask
+
+
+@declare(inplace=True, out=True)
+def clamp(input, min=None, max=None) -> Tensor:
+    """Limit values to [min, max]; either bound may be None or a Tensor."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    lo = hi = None
+    dt = input.dtype
+    for bound in (min, max):
+        if bound is not None:
+            dt = D.result_type(input if dt is input.dtype else _wrap(np.empty(1, dt.np)), bound)
+    x = input._data if input._data.dtype == dt.np else input._data.astype(dt.np)
+    if min is not None:
+        lo = _cast_scalar(min, x.dtype)
+    if max is not None:
+        hi = _cast_scalar(max, x.dtype)
+    if STATE.enabled and input._requires_grad:
+        return _recorded_scalar(Clamp, input, x, lo=lo, hi=hi)
+    return _wrap(Clamp.forward(NULL_CTX, x, lo, hi))
+
+
+clip = declare("clip", inplace=True, out=True)(clamp)
+
+
+@declare(inplace=True, out=True)
+def clamp_min(input, min) -> Tensor:
+    """clamp(input, min=min)."""
+    return clamp(input, min=min)
+
+
+@declare(inplace=True, out=True)
+def clamp_max(input, max) -> Tensor:
+    """clamp(input, max=max)."""
+    return clamp(input, max=max)
+
+
+@declare(inplace=True, out=True)
+def lerp(input, end, weight) -> Tensor:
+    """input + weight * (end - input)."""
+    return input + weight * (end - input)
+
+
+class Addcmul(Op):
+    name = "AddcmulBackward0"
+    save = (1, 2)
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, value=1):
+        ctx.value = value
+        return a + value * t1 * t2
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        return g, g * t2 * v, g * t1 * v
+
+
+class Addcdiv(Op):
+    name = "AddcdivBackward0"
+    save = (1, 2)
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, value=1):
+        ctx.value = value
+        return a + value * t1 / t2
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        return g, g * v / t2, -g * v * t1 / (t2 * t2)
+
+
+def _ternary(op, input, t1, t2, value, floating=False):
+    dt = D.result_type(input, t1, t2)
+    if floating and not dt.is_floating_point:
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
+                           "addcdiv will perform a true division of tensor1 and tensor2.")
+    arrs = tuple(_cast_arr(t._data, dt.np) for t in (input, t1, t2))
+    if STATE.enabled and (input._requires_grad or t1._requires_grad or t2._requires_grad):
+        return _recorded(op, (input, t1, t2), arrs, {"value": value})
+    return _wrap(op.forward(NULL_CTX, *arrs, value=value))
+
+
+@declare(inplace=True, out=True)
+def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    return _ternary(Addcmul, input, tensor1, tensor2, value)
+
+
+@declare(inplace=True, out=True)
+def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2."""
+    return _ternary(Addcdiv, input, tensor1, tensor2, value, floating=True)
+
+
+class NanToNum(Op):
+    name = "NanToNumBackward0"
+    save = (0,)
+
+    @staticmethod
+    def forward(ctx, a, nan=0.0, posinf=None, neginf=None):
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.isfinite()
+
+
+@declare(inplace=True, out=True)
+def nan_to_num(input, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """Replace NaN, +inf and -inf by finite numbers (the dtype's extremes by default)."""
+    if input._data.dtype.kind != "f":
+        return input.clone()
+    return unary(NanToNum, input, floating=False, nan=nan, posinf=posinf, neginf=neginf)

@@ -1,0 +1,235 @@
+"""Seeding and random tensors: manual_seed, get/set_rng_state, rand, randn, randint, normal, ...
+
+The engine is `ember._random.Generator` (NumPy arrays in and out); this module makes tensors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as D
+from ._factories import finish, size_arg
+from ._random import DEFAULT_SEED, Generator, default_generator, get_generator
+from ._tensor import Tensor, _wrap
+from .ops._declare import declare, write_out
+
+__all__ = [
+    "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+    "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like", "randn_like",
+    "randint_like", "poisson", "fork_rng", "DEFAULT_SEED",
+]
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator; the same seed gives the same numbers run to run."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the default generator non-deterministically and return the seed."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """The seed the default generator was last seeded with."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state as a uint8 tensor."""
+    return _wrap(default_generator.get_state())
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default generator from a state returned by get_rng_state."""
+    state = new_state._data if isinstance(new_state, Tensor) else new_state
+    default_generator.set_state(np.asarray(state))
+
+
+class fork_rng:
+    """Context manager that restores the default generator's state on exit."""
+
+    def __init__(self, devices=None, enabled: bool = True, **kwargs) -> None:
+        self.enabled = enabled
+
+    def __enter__(self):
+        self._state = default_generator.get_state() if self.enabled else None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._state is not None:
+            default_generator.set_state(self._state)
+
+
+def _float_np(dtype):
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    if not dt.is_floating_point:
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_legacy_name(dt)}'")
+    return dt.np
+
+
+def _legacy_name(dt) -> str:
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(dt.name, dt.name)
+
+
+def _out(t, out, name):
+    return write_out(t, out, name) if out is not None else t
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Uniform samples from [0, 1)."""
+    data = get_generator(generator).rand(size_arg(size), _float_np(dtype))
+    return _out(finish(data, device=device, requires_grad=requires_grad), out, "rand")
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Standard normal samples."""
+    data = get_generator(generator).randn(size_arg(size), _float_np(dtype))
+    return _out(finish(data, device=device, requires_grad=requires_grad), out, "randn")
+
+
+def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high); randint(high, size) starts at 0. int64 by default."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() missing 1 required positional argument: 'size'")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    dt = D.to_dtype(dtype) if dtype is not None else D.int64
+    data = get_generator(generator).randint(int(low), int(high), size_arg((size,)), dt.np)
+    return _out(finish(data, device=device, requires_grad=requires_grad), out, "randint")
+
+
+def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A random permutation of 0..n-1 (int64 by default)."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dt = D.to_dtype(dtype) if dtype is not None else D.int64
+    data = get_generator(generator).randperm(int(n), dt.np)
+    return _out(finish(data, device=device, requires_grad=requires_grad), out, "randperm")
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Normal samples with the given mean and std (numbers or tensors, broadcast)."""
+    gen = get_generator(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        if isinstance(std, Tensor) and np.any(s < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        data = gen.normal(m, s, shape, ref._data.dtype)
+    else:
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments: a size is needed when "
+                            "mean and std are numbers")
+        data = gen.normal(float(mean), float(std), size_arg((size,)), _float_np(dtype))
+    return _out(finish(data, device=device, requires_grad=requires_grad), out, "normal")
+
+
+@declare(inplace=False)
+def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
+    """0/1 samples with probability given by input (or by p), in input's dtype."""
+    probs = input._data if p is None else np.full(input._data.shape, p, dtype=np.float64)
+    data = get_generator(generator).bernoulli(probs, input._data.dtype)
+    return _out(_wrap(data), out, "bernoulli")
+
+
+@declare()
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None,
+                out=None) -> Tensor:
+    """Indices sampled from the rows of input taken as (unnormalised) probabilities."""
+    data = get_generator(generator).multinomial(input._data, int(num_samples), bool(replacement))
+    return _out(_wrap(data), out, "multinomial")
+
+
+@declare()
+def poisson(input: Tensor, generator=None) -> Tensor:
+    """Poisson samples with rates given by input."""
+    gen = get_generator(generator)
+    seed = int(gen.randint(0, 2**62, (), np.int64))
+    data = np.random.default_rng(seed).poisson(input._data).astype(input._data.dtype)
+    return _wrap(data)
+
+
+def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+              memory_format=None) -> Tensor:
+    """Uniform [0, 1) samples shaped like input."""
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+               memory_format=None) -> Tensor:
+    """Standard normal samples shaped like input."""
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Random integers in [low, high) shaped like input."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                   requires_grad=requires_grad)
+
+
+# -- in-place samplers (Tensor.uniform_ etc.) ----------------------------------------------------------
+def _fill(self: Tensor, data) -> Tensor:
+    from .ops._declare import check_inplace_allowed
+
+    check_inplace_allowed(self)
+    self._data[...] = data
+    self._bump_version()
+    return self
+
+
+def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    return _fill(self, get_generator(generator).uniform(self._data.shape, from_, to, self._data.dtype))
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    return _fill(self, get_generator(generator).normal(mean, std, self._data.shape, self._data.dtype))
+
+
+def _random_(self, from_=0, to=None, *, generator=None):
+    return _fill(self, get_generator(generator).random_(self._data.shape, self._data.dtype, from_, to))
+
+
+def _bernoulli_(self, p=0.5, *, generator=None):
+    probs = p._data if isinstance(p, Tensor) else np.full(self._data.shape, p)
+    return _fill(self, get_generator(generator).bernoulli(np.broadcast_to(probs, self._data.shape),
+                                                         self._data.dtype))
+
+
+def _exponential_(self, lambd=1.0, *, generator=None):
+    return _fill(self, get_generator(generator).exponential(self._data.shape, lambd, self._data.dtype))
+
+
+def _geometric_(self, p, *, generator=None):
+    return _fill(self, get_generator(generator).geometric(self._data.shape, p, self._data.dtype))
+
+
+def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    return _fill(self, get_generator(generator).cauchy(self._data.shape, median, sigma, self._data.dtype))
+
+
+def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    return _fill(self, get_generator(generator).log_normal(self._data.shape, mean, std, self._data.dtype))
+
+
+for _name, _fn in (("uniform_", _uniform_), ("normal_", _normal_), ("random_", _random_),
+                   ("bernoulli_", _bernoulli_), ("exponential_", _exponential_), ("geometric_", _geometric_),
+                   ("cauchy_", _cauchy_), ("log_normal_", _log_normal_)):
+    _fn.__name__ = _name
+    _fn.__doc__ = f"Fill self in place with samples ({_name[:-1]})."
+    setattr(Tensor, _name, _fn)
