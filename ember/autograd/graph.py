@@ -226,6 +226,8 @@ class Op:
     name = "Backward0"
     save: tuple = ()
     save_output = False
+    # {saved input: inputs whose gradient needs it}; unneeded inputs are not kept (nor version-checked)
+    save_needed: dict | None = None
     _node: type
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -304,6 +306,11 @@ def _apply_recorded(cls, inputs, params):
         result._grad_fn = node
     if cls.save or cls.save_output:
         saved = [inputs[i] for i in cls.save]
+        if cls.save_needed:
+            for k, i in enumerate(cls.save):
+                users = cls.save_needed.get(i)
+                if users is not None and not any(needs[j] for j in users):
+                    saved[k] = None
         if cls.save_output:
             saved.append(result)
         node.save_for_backward(*saved)

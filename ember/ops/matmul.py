@@ -32,6 +32,7 @@ def _run(op, a: Tensor, b: Tensor):
 class Mm(Op):
     name = "MmBackward0"
     save = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(ctx, a, b):
@@ -60,6 +61,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 class Bmm(Op):
     name = "BmmBackward0"
     save = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(ctx, a, b):
@@ -88,6 +90,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 class Mv(Op):
     name = "MvBackward0"
     save = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(ctx, a, v):
@@ -115,6 +118,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 class Dot(Op):
     name = "DotBackward0"
     save = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(ctx, a, b):
@@ -155,6 +159,7 @@ class Matmul(Op):
 
     name = "UnsafeViewBackward0"
     save = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(ctx, a, b):

@@ -138,6 +138,7 @@ class Sub(Op):
 class Mul(Op):
     name = "MulBackward0"
     save = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(ctx, a, b):
@@ -153,6 +154,7 @@ class Mul(Op):
 class Div(Op):
     name = "DivBackward0"
     save = (0, 1)
+    save_needed = {0: (1,)}
 
     @staticmethod
     def forward(ctx, a, b):
