@@ -8,6 +8,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# NumPy warns on inf/nan arithmetic (0 * inf, log(0)); PyTorch computes the IEEE result silently
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\.|$)")
+
 from . import _dtype
 from ._device import device
 from ._dtype import (

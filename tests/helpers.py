@@ -87,8 +87,8 @@ def check_op(fn, shapes=None, *, arrays=None, torch_fn=None, dtype: str = "float
     want_grad = requires_grad if requires_grad is not None else [grad and f for f in floating]
     e_in = [ember.from_numpy(a.copy() if not noncontig else a).requires_grad_(bool(g)) if g
             else ember.from_numpy(a.copy() if not noncontig else a) for a, g in zip(arrays, want_grad)]
-    t_in = [torch.from_numpy(np.ascontiguousarray(a).copy()).requires_grad_(bool(g)) if g
-            else torch.from_numpy(np.ascontiguousarray(a).copy()) for a, g in zip(arrays, want_grad)]
+    t_in = [torch.from_numpy(np.array(a, order="C", copy=True)).requires_grad_(bool(g)) if g
+            else torch.from_numpy(np.array(a, order="C", copy=True)) for a, g in zip(arrays, want_grad)]
     e_out, t_out = fn(*e_in), torch_fn(*t_in)
     assert_same(e_out, t_out, atol, rtol)
     if not any(want_grad):

@@ -266,22 +266,23 @@ class OpNode(Node):
         return self._op.backward(self, *grads)
 
 
-def _apply_recorded(cls, inputs, params):
+def _apply_recorded(cls, inputs, params, arrays=None):
+    """Run forward and record a node. `arrays` optionally gives the inputs' (already cast) arrays."""
     node = cls._node()
     edges = []
     meta = []
     needs = []
     raw = []
-    for x in inputs:
+    for k, x in enumerate(inputs):
         if isinstance(x, Tensor):
-            raw.append(x._data)
+            raw.append(x._data if arrays is None else arrays[k])
             if x._requires_grad:
                 edges.append(grad_edge(x))
                 meta.append((x._data.shape, x._data.dtype))
                 needs.append(True)
                 continue
         else:
-            raw.append(x)
+            raw.append(x if arrays is None else arrays[k])
         edges.append((None, 0))
         meta.append(None)
         needs.append(False)

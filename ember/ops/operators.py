@@ -15,27 +15,41 @@ from . import pointwise as P
 from ._declare import apply_inplace
 
 
-def _fast(op, np_fn, slow):
+def _fast(op, np_fn, slow, bools: bool = True):
     def method(self, other):
         if other.__class__ is Tensor:
             a, b = self._data, other._data
-            if a.dtype is b.dtype and a.__class__ is np.ndarray:
+            if a.dtype is b.dtype and a.__class__ is np.ndarray and (bools or a.dtype.kind != "b"):
                 if STATE.enabled and (self._requires_grad or other._requires_grad):
                     return op.apply(self, other)
                 return _wrap(np_fn(a, b))
         elif other.__class__ is float and self._data.dtype.kind == "f" and \
                 not (STATE.enabled and self._requires_grad):
             return _wrap(np_fn(self._data, other))
-        elif not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):
+        elif isinstance(other, np.ndarray):
+            other = _numpy_operand(other)
+        elif not isinstance(other, (Tensor, *_NUMBERS)):
             return NotImplemented
         return slow(self, other)
 
     return method
 
 
+_NUMBERS = (int, float, bool, np.number, np.bool_)
+
+
+def _numpy_operand(other):
+    """`ndarray OP tensor` lands in Tensor's reflected operator; the array becomes a tensor, as in PyTorch."""
+    from .._factories import as_tensor
+
+    return as_tensor(other)
+
+
 def _reflected(fn):
     def method(self, other):
-        if not isinstance(other, (int, float, bool, np.number, np.bool_)):
+        if isinstance(other, np.ndarray):
+            return fn(_numpy_operand(other), self)
+        if not isinstance(other, _NUMBERS):
             return NotImplemented
         return fn(other, self)
 
@@ -45,12 +59,15 @@ def _reflected(fn):
 def _scalar_first(fn):
     """other OP self for a scalar `other`: make the scalar a 0-dim tensor of self's kind first."""
     def method(self, other):
-        if not isinstance(other, (int, float, bool, np.number, np.bool_)):
+        if isinstance(other, np.ndarray):
+            return fn(_numpy_operand(other), self)
+        if not isinstance(other, _NUMBERS):
             return NotImplemented
         from .._dtype import result_type
         from .._factories import tensor
 
-        return fn(tensor(other, dtype=result_type(self, other)), self)
+        # a bool stays bool so that ops which reject bools (subtraction) see it
+        return fn(tensor(other, dtype=None if isinstance(other, bool) else result_type(self, other)), self)
 
     return method
 
@@ -65,7 +82,7 @@ def _inplace(fn):
 Tensor.__add__ = _fast(P.Add, np.add, P.add)
 Tensor.__radd__ = _reflected(lambda o, s: P.add(s, o))
 Tensor.__iadd__ = _inplace(P.add)
-Tensor.__sub__ = _fast(P.Sub, np.subtract, P.sub)
+Tensor.__sub__ = _fast(P.Sub, np.subtract, P.sub, bools=False)
 Tensor.__rsub__ = _scalar_first(P.sub)
 Tensor.__isub__ = _inplace(P.sub)
 Tensor.__mul__ = _fast(P.Mul, np.multiply, P.mul)
@@ -110,7 +127,9 @@ Tensor.__rmatmul__ = _rmatmul
 
 def _cmp(fn):
     def method(self, other):
-        if not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):
+        if isinstance(other, np.ndarray):
+            other = _numpy_operand(other)
+        elif not isinstance(other, (Tensor, *_NUMBERS)):
             return NotImplemented
         return fn(self, other)
 

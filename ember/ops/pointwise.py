@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import NULL_CTX, Op
+from ..autograd.graph import NULL_CTX, Op, _apply_recorded
 from ..backend import xp_of
 from ._declare import declare
 
@@ -78,31 +78,8 @@ def binary(op, a, b, floating: bool = False, **params):
 
 
 def _recorded(op, inputs, raw, params):
-    # run Op.apply's recording path on pre-cast arrays
-    from ..autograd.graph import _apply_recorded
-
-    class _Cast:
-        __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_base", "_vbox", "_extra")
-
-    proxies = []
-    for t, r in zip(inputs, raw):
-        if isinstance(t, Tensor) and t._data is not r:
-            p = Tensor.__new__(Tensor, 0)
-            p._data, p._requires_grad, p._grad_fn = r, t._requires_grad, t._grad_fn
-            p._output_nr, p._base, p._vbox, p._extra = t._output_nr, t._base, t._vbox, t._extra
-            proxies.append((p, t))
-        else:
-            proxies.append((t, t))
-    out = _apply_recorded(op, tuple(p for p, _ in proxies), params)
-    node = out._grad_fn
-    # gradients must flow back with the *original* input dtypes, and saved tensors are the originals
-    node._in_meta = [None if m is None else (t._data.shape, t._data.dtype)
-                     for m, (_, t) in zip(node._in_meta, proxies)]
-    if node._saved:
-        originals = {id(p): t for p, t in proxies}
-        node._saved = tuple(originals.get(id(s), s) for s in node._saved)
-        node._versions = tuple(s._version if isinstance(s, Tensor) else None for s in node._saved)
-    return out
+    """Record op on inputs whose arrays were already cast (raw); gradients flow back in the input dtypes."""
+    return _apply_recorded(op, inputs, params, raw)
 
 
 # -- arithmetic ---------------------------------------------------------------------------------------
@@ -125,9 +102,6 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        if a.dtype == np.bool_:
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
-                               "`^` or `logical_xor()` operator instead.")
         return a - b if alpha == 1 else a - b * alpha
 
     @staticmethod
@@ -178,6 +152,13 @@ def add(input, other, *, alpha=1) -> Tensor:
 @declare(inplace=True, out=True)
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
+    bools = [isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype == np.bool_) for x in (input, other)]
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
     return binary(Sub, input, other, alpha=alpha)
 
 
@@ -346,7 +327,8 @@ class PowTensor(Op):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         n = ctx.needs_input_grad
-        ga = g * b * a.pow(b - 1) if n[0] else None
+        # d(a^b)/da = b a^(b-1), defined as 0 where b == 0 (even at a == 0)
+        ga = where(b == 0, 0.0, g * b * a.pow(b - 1)) if n[0] else None
         gb = None
         if n[1]:
             # d(a^b)/db = a^b log a, defined as 0 where a == 0 and b >= 0
@@ -392,11 +374,7 @@ def pow(input, exponent) -> Tensor:
 
 def _recorded_scalar(op, t, x, **params):
     """Record a unary op with scalar params on a possibly cast array x of t."""
-    from ..autograd.graph import _apply_recorded
-
-    if t._data is x:
-        return _apply_recorded(op, (t,), params)
-    return _recorded(op, (t,), (x,), params)
+    return _apply_recorded(op, (t,), params, (x,))
 
 
 def float_power(input, exponent) -> Tensor:
