@@ -155,3 +155,43 @@ Tensor.__lshift__ = _cmp(C.bitwise_left_shift)
 Tensor.__rshift__ = _cmp(C.bitwise_right_shift)
 Tensor.__invert__ = lambda self: C.bitwise_not(self)
 Tensor.__hash__ = object.__hash__
+
+
+def _direct_inplace(np_fn, generic):
+    """Tensor.add_ etc.: write straight into self's memory when no graph is involved (one pass, no copy)."""
+
+    def method(self, other, **kwargs):
+        a = self._data
+        if a.__class__ is np.ndarray and not (STATE.enabled and (self._requires_grad or (
+                other.__class__ is Tensor and other._requires_grad))):
+            alpha = kwargs.pop("alpha", 1)
+            if not kwargs and a.flags.writeable and a.dtype.kind != "b":
+                if other.__class__ is Tensor:
+                    b = other._data
+                    ok = b.dtype is a.dtype and b.ndim <= a.ndim and b.__class__ is np.ndarray
+                elif other.__class__ is float or other.__class__ is int:
+                    b = other
+                    ok = a.dtype.kind == "f" or (other.__class__ is int and a.dtype.kind in "iu")
+                else:
+                    ok = False
+                if ok and (b.__class__ is not np.ndarray or np.broadcast_shapes(a.shape, b.shape) == a.shape):
+                    if alpha != 1:
+                        b = b * alpha
+                    np_fn(a, b, out=a)
+                    self._bump_version()
+                    return self
+            if alpha != 1:
+                kwargs["alpha"] = alpha
+        return apply_inplace(self, generic, (other,), kwargs)
+
+    method.__name__ = generic.__name__ + "_"
+    method.__doc__ = f"In-place {generic.__name__}."
+    return method
+
+
+Tensor.add_ = _direct_inplace(np.add, P.add)
+Tensor.sub_ = _direct_inplace(np.subtract, P.sub)
+Tensor.mul_ = _direct_inplace(np.multiply, P.mul)
+Tensor.__iadd__ = Tensor.add_
+Tensor.__isub__ = Tensor.sub_
+Tensor.__imul__ = Tensor.mul_
