@@ -117,6 +117,8 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
             raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired output "
                                f"type {_type_name(self.dtype)}")
         result = result.to(self.dtype)
+    if result._requires_grad and result._grad_fn is not None:
+        _keep_saved_original(self, result._grad_fn)
     if self._data.flags.writeable is False:
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
                            "a single memory location. Please clone() the tensor before performing the "
@@ -133,6 +135,17 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
             self._output_nr = result._output_nr
             self._requires_grad = True
     return self
+
+
+def _keep_saved_original(self: Tensor, node) -> None:
+    """The op behind an in-place result may have saved self; it needs self's values from before the write."""
+    saved = getattr(node, "_saved", None)
+    if not saved or not any(s is self for s in saved):
+        return
+    old = _wrap(self._data.copy())
+    old._requires_grad, old._grad_fn, old._output_nr = self._requires_grad, self._grad_fn, self._output_nr
+    node._saved = tuple(old if s is self else s for s in saved)
+    node._versions = tuple(0 if s is self else v for s, v in zip(saved, node._versions))
 
 
 def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:

@@ -645,7 +645,7 @@ class Where(Op):
         return where(cond, g, zero), where(cond, zero, g)
 
 
-@declare(out=True)
+@declare(out=True, method=False)
 def where(condition, input=None, other=None) -> Tensor:
     """Elements of input where condition holds, else of other; with one argument, nonzero(as_tuple)."""
     if input is None and other is None:
@@ -660,6 +660,14 @@ def where(condition, input=None, other=None) -> Tensor:
     if STATE.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (input, other)):
         return _recorded(Where, (input, other), (x, y), {"cond": cond})
     return _wrap(np.where(cond, x, y))
+
+
+def _where_method(self: Tensor, condition, y) -> Tensor:
+    """self where condition holds, else y."""
+    return where(condition, self, y)
+
+
+Tensor.where = _where_method
 
 
 class Clamp(Op):
