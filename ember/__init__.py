@@ -95,7 +95,7 @@ from .random import (
 # every op declared in ember/ops (ember.add, ember.exp, ...); dtypes and factories above keep their names
 globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 
-from . import autograd, cuda, testing  # noqa: E402
+from . import autograd, cuda, linalg, testing  # noqa: E402
 from ._legacy import (  # noqa: E402
     BoolTensor,
     ByteTensor,

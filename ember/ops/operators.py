@@ -21,8 +21,12 @@ def _fast(op, np_fn, slow, bools: bool = True):
             a, b = self._data, other._data
             if a.dtype is b.dtype and a.__class__ is np.ndarray and (bools or a.dtype.kind != "b"):
                 if STATE.enabled and (self._requires_grad or other._requires_grad):
-                    return op.apply(self, other)
-                return _wrap(np_fn(a, b))
+                    return slow(self, other)
+                try:
+                    return _wrap(np_fn(a, b))
+                except ValueError:
+                    P.raise_if_not_broadcastable(a, b)
+                    raise
         elif other.__class__ is float and self._data.dtype.kind == "f" and \
                 not (STATE.enabled and self._requires_grad):
             return _wrap(np_fn(self._data, other))

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._size import broadcast_batch
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import NULL_CTX, Op, _apply_recorded
@@ -71,10 +72,19 @@ def binary(op, a, b, floating: bool = False, **params):
     """Apply a binary Op with promotion, recording the graph only when needed."""
     b = _check_operand(b, op.__name__.lower())
     x, y = operands(a, b, floating)
-    if STATE.enabled and ((isinstance(a, Tensor) and a._requires_grad) or
-                          (isinstance(b, Tensor) and b._requires_grad)):
-        return _recorded(op, (a, b), (x, y), params)
-    return _wrap(op.forward(NULL_CTX, x, y, **params))
+    try:
+        if STATE.enabled and ((isinstance(a, Tensor) and a._requires_grad) or
+                              (isinstance(b, Tensor) and b._requires_grad)):
+            return _recorded(op, (a, b), (x, y), params)
+        return _wrap(op.forward(NULL_CTX, x, y, **params))
+    except ValueError:
+        raise_if_not_broadcastable(x, y)
+        raise
+
+
+def raise_if_not_broadcastable(x, y) -> None:
+    """PyTorch's RuntimeError for operands whose shapes do not broadcast (NumPy raises ValueError)."""
+    broadcast_batch(getattr(x, "shape", ()), getattr(y, "shape", ()))
 
 
 def _recorded(op, inputs, raw, params):
