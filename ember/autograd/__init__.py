@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import functional
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, InplaceFunction, once_differentiable
 from .grad_mode import (
@@ -12,12 +14,13 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node
 
 __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "InplaceFunction", "once_differentiable", "enable_grad",
     "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_grad_enabled", "Node",
-    "Variable",
+    "Variable", "functional", "detect_anomaly", "set_detect_anomaly", "gradcheck", "gradgradcheck", "GradcheckError",
 ]
 
 

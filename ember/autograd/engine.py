@@ -46,16 +46,28 @@ def _needed(roots, deps, targets):
     return needed
 
 
-def _fit(g: Tensor, meta) -> Tensor:
+def _fit(g: Tensor, meta, node=None, i: int = 0) -> Tensor:
     """Sum a broadcast gradient back to its input's shape and cast it to the input's dtype."""
     shape, np_dtype = meta
     if g._data.shape != shape:
+        if not _expandable(shape, g._data.shape):
+            who = node.name() if node is not None else "backward"
+            raise RuntimeError(f"Function {who} returned an invalid gradient at index {i} - got "
+                               f"{list(g._data.shape)} but expected shape compatible with {list(shape)}")
         g = g.sum_to_size(shape) if len(shape) else g.sum()
         if g._data.shape != shape:
             g = g.reshape(shape)
     if g._data.dtype != np_dtype:
         g = g.to(_dtype_from_np(np_dtype))
     return g
+
+
+def _expandable(shape, target) -> bool:
+    """Whether a tensor of `shape` broadcasts to `target` (so a gradient of target sums back to it)."""
+    if len(shape) > len(target):
+        return all(s == 1 for s in shape[:len(shape) - len(target)]) and _expandable(
+            shape[len(shape) - len(target):], target)
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
 
 
 def _dtype_from_np(np_dtype):
@@ -85,6 +97,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     for (node, nr), g in zip(roots, root_grads):
         _add_to_buffer(buffers, node, nr, g)
     ready = list(dict.fromkeys(n for n in root_nodes if deps.get(n, 0) == 0))
+    anomaly = STATE.anomaly
     prev = STATE.enabled
     STATE.enabled = create_graph
     try:
@@ -104,19 +117,50 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 if grads[0] is not None:
                     node._accumulate(grads[0], create_graph)
                 continue
-            outs = _call(node, grads) if any(g is not None for g in grads) else None
+            if any(g is not None for g in grads):
+                outs = _call_with_anomaly(node, grads) if anomaly else _call(node, grads)
+            else:
+                outs = None
             if not retain_graph:
                 node._release()
             for i, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
                 if outs is not None and outs[i] is not None:
-                    _add_to_buffer(buffers, child, nr, _fit(outs[i], node._in_meta[i]))
+                    _add_to_buffer(buffers, child, nr, _fit(outs[i], node._in_meta[i], node, i))
                 deps[child] -= 1
                 if deps[child] == 0:
                     ready.append(child)
     finally:
         STATE.enabled = prev
+
+
+def _call_with_anomaly(node, grads):
+    """_call under detect_anomaly: check outputs for nan, and point errors at the forward call."""
+    try:
+        outs = _call(node, grads)
+        if STATE.anomaly_check_nan:
+            for i, g in enumerate(outs):
+                if g is not None and g._data.dtype.kind == "f" and _xp_isnan_any(g._data):
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+        return outs
+    except Exception:
+        import warnings
+
+        trace = node.__dict__.get("_metadata", {}).get("traceback_")
+        if trace is None:
+            msg = (f"Error detected in {node.name()}. No forward pass information available. Enable detect "
+                   "anomaly during forward pass for more information.")
+        else:
+            msg = f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n{trace}"
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        raise
+
+
+def _xp_isnan_any(a) -> bool:
+    from ..backend import xp_of
+
+    return bool(xp_of(a).isnan(a).any())
 
 
 def _release_children(node, deps, ready, retain_graph):
@@ -131,8 +175,9 @@ def _release_children(node, deps, ready, retain_graph):
 
 
 def _call(node, grads):
-    if node._out_meta is not None and any(g is None for g in grads):
-        grads = [_zeros_for(m) if g is None else g for g, m in zip(grads, node._out_meta)]
+    if node._out_meta is not None and any(g is None for g in grads) and getattr(node, "_materialize", True):
+        # missing gradients of a multi-output node arrive as zeros (None for non-tensor outputs)
+        grads = [_zeros_for(m) if g is None and m[1] is not None else g for g, m in zip(grads, node._out_meta)]
     outs = node._backward(grads)
     if outs.__class__ is not tuple:
         outs = (outs,)
@@ -198,12 +243,10 @@ def _root_edges(tensors, grad_tensors, who: str):
             g = _wrap(_ones_like_data(t._data))
         else:
             if not isinstance(g, Tensor):
-                from .._factories import tensor as _tensor_fn
-
-                g = _tensor_fn(g, dtype=t.dtype)
+                raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
             if g._data.shape != t._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
-                                   f"output[{i}] has a shape of {tuple(t.shape)}.")
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                                   f"output[{i}] has a shape of {t.shape}.")
         roots.append(grad_edge(t))
         grads.append(g)
     return roots, grads
@@ -228,15 +271,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     """Accumulate into leaves' `.grad` the gradient of `tensors` (weighted by grad_tensors)."""
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"grad_tensors has {len(grad_tensors)} elements but tensors has {len(tensors)}")
     if retain_graph is None:
         retain_graph = create_graph
     roots, grads = _root_edges(tensors, grad_tensors, "backward")
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         results = grad(tensors, inputs, grad_tensors, retain_graph=retain_graph,
                        create_graph=create_graph, allow_unused=True)
         for t, g in zip(inputs, results):
@@ -244,7 +285,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
                 continue
             if t.grad_fn is None:
                 accumulate_node(t)._accumulate(g, create_graph)
-            else:
+            elif not t._retains():  # a retained grad was already filled in by the engine
                 t._grad = g if t._grad is None else t._grad + g
         return
     run_backward(roots, grads, retain_graph, create_graph)
@@ -272,11 +313,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     capture = {edge: None for edge in targets}
     run_backward(roots, grads, retain_graph, create_graph, capture=capture)
     results = []
-    for edge, t in zip(targets, inputs):
+    for k, (edge, t) in enumerate(zip(targets, inputs)):
         g = capture.get(edge)
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                raise RuntimeError(f"The differentiated Tensor at index {k} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 g = _zeros_for((t._data.shape, t._data.dtype))

@@ -117,13 +117,43 @@ class Node:
 
 def _modified_message(t, i, node, expected) -> str:
     shape = list(t._data.shape)
-    owner = t.grad_fn.name() if t.grad_fn is not None else "AccumulateGrad"
+    owner = _saved_owner(t, i, node)
+    which = f", which is output {t._output_nr} of {_short_name(owner)}," if owner is not None else ""
+    if STATE.anomaly:
+        hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+                "variable in question was changed in there or anywhere later. Good luck!")
+    else:
+        hint = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "ember.autograd.set_detect_anomaly(True, check_nan=False).")
     return (
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
-        f"[{t.type()} {shape}], which is output {t._output_nr} of {owner}, is at version {t._version}; "
-        f"expected version {expected} instead. Hint: enable anomaly detection to find the operation that "
-        "failed to compute its gradient, with ember.autograd.set_detect_anomaly(True)."
+        f"[{t.type()} {shape}]{which} is at version {t._version}; expected version {expected} instead. {hint}"
     )
+
+
+def _saved_owner(t, i, node):
+    """The node PyTorch names as the producer of saved tensor i: node itself for a saved output."""
+    op = getattr(node, "_op", None)
+    if op is not None and op.save_output and i == len(node._saved) - 1:
+        return node
+    return t._grad_fn
+
+
+def _short_name(node) -> str:
+    """'MulBackward0' -> 'Mul', as PyTorch names producers in the in-place error."""
+    name = node.name()
+    stem = name.rstrip("0123456789")
+    return stem[:-len("Backward")] if stem.endswith("Backward") else name
+
+
+def record_anomaly_trace(node) -> None:
+    """Under detect_anomaly: remember where (outside ember) the forward of node was called."""
+    import os
+    import traceback
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [f for f in traceback.extract_stack() if not os.path.abspath(f.filename).startswith(here)]
+    node.metadata["traceback_"] = "".join(traceback.format_list(frames))
 
 
 class _RemovableHandle:
@@ -161,6 +191,10 @@ class AccumulateGrad(Node):
     @property
     def variable(self):
         return self._variable()
+
+    def name(self) -> str:
+        """PyTorch's C++ name of the node."""
+        return "ember::autograd::AccumulateGrad"
 
     def _accumulate(self, g: Tensor, create_graph: bool) -> None:
         leaf = self._variable()
@@ -289,6 +323,8 @@ def _apply_recorded(cls, inputs, params, arrays=None):
     node.next_functions = tuple(edges)
     node._in_meta = meta
     node.needs_input_grad = tuple(needs)
+    if STATE.anomaly:
+        record_anomaly_trace(node)
     out = cls.forward(node, *raw, **params)
     if out.__class__ is tuple:
         outs = tuple(_wrap(o) for o in out)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from .graph import Node, grad_edge
+from .grad_mode import STATE
+from .graph import Node, grad_edge, record_anomaly_trace
 
 
 def flat_positions(base: np.ndarray, view: np.ndarray) -> np.ndarray:
@@ -39,6 +40,10 @@ class CopySlices(Node):
     """Base's grad_fn after an in-place op on one of its views."""
 
     __slots__ = ("_pos", "_base_shape")
+
+    def name(self) -> str:
+        """PyTorch's C++ name of the node."""
+        return "ember::autograd::CopySlices"
 
     def _backward(self, grads):
         (g,) = grads
@@ -84,6 +89,8 @@ def rebase_view(view: Tensor, result: Tensor) -> None:
     node._in_meta = [(base._data.shape, base._data.dtype), (result._data.shape, result._data.dtype)]
     node.needs_input_grad = (base._requires_grad, True)
     node._pos, node._base_shape = pos, base._data.shape
+    if STATE.anomaly:
+        record_anomaly_trace(node)
     base._grad_fn = node
     base._output_nr = 0
     base._requires_grad = True
