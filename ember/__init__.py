@@ -108,6 +108,7 @@ from ._legacy import (  # noqa: E402
     ShortTensor,
 )
 from .autograd import Function  # noqa: E402,F401
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
 
 
 def is_tensor(obj) -> bool:

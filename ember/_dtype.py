@@ -97,12 +97,19 @@ def from_numpy_dtype(np_dtype) -> dtype:
     except KeyError:
         pass
     try:
-        return _BY_NP[np.dtype(np_dtype)]
+        return _BY_NP[np.dtype(np_dtype).newbyteorder("=")]
     except (KeyError, TypeError):
         raise TypeError(
-            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            f"can't convert np.ndarray of type {_numpy_type_name(np_dtype)}. The only supported types are: "
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
         ) from None
+
+
+def _numpy_type_name(np_dtype) -> str:
+    try:
+        return "numpy." + np.dtype(np_dtype).type.__name__
+    except TypeError:
+        return repr(np_dtype)
 
 
 def to_dtype(d) -> dtype:
@@ -117,6 +124,9 @@ def to_dtype(d) -> dtype:
         return int64
     if d is builtins_bool:
         return bool
+    legacy = getattr(d, "_dtype", None)  # FloatTensor and friends stand for their dtype
+    if legacy.__class__ is dtype:
+        return legacy
     if isinstance(d, str):
         key = d.split(".")[-1]
         if key in _BY_NAME:
@@ -141,7 +151,7 @@ def set_default_dtype(d) -> None:
     """Set the default floating dtype; only float16/32/64 are allowed, as in PyTorch."""
     d = to_dtype(d)
     if not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default[0] = d
 
 

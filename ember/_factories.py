@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Sequence
 
@@ -29,25 +30,39 @@ def finish(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             data = move(data, dev)
     t = _wrap(data)
     if requires_grad:
-        t.requires_grad_(True)
+        if data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
-def size_arg(size) -> tuple:
-    """Normalise `f(2, 3)`, `f((2, 3))`, `f([2, 3])` and `f(ember.Size(...))` to a tuple of ints."""
+def size_arg(size, name: str = "empty") -> tuple:
+    """Normalise `f(2, 3)`, `f((2, 3))`, `f([2, 3])` and `f(ember.Size(...))` to a tuple of ints.
+
+    `name` is the factory that PyTorch's error messages name.
+    """
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = tuple(size[0])
+    elif len(size) == 1 and not _is_index(size[0]):
+        raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size[0]).__name__}")
     out = []
     for s in size:
-        if isinstance(s, Tensor):
-            s = s.item()
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"empty(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(s).__name__} at pos {len(out)}")
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        if not _is_index(s):
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {len(out) + 1} with "
+                            f"error \"type must be tuple of ints,but got {type(s).__name__}\"")
         out.append(int(s))
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
     return tuple(out)
+
+
+def _is_index(x) -> bool:
+    """An int, NumPy integer or one-element integer tensor (what PyTorch accepts as a size)."""
+    if isinstance(x, (int, np.integer)):
+        return not isinstance(x, bool)
+    return isinstance(x, Tensor) and x._data.size == 1 and x._data.dtype.kind in "iu"
 
 
 def _np_dtype(dtype) -> np.dtype:
@@ -55,61 +70,159 @@ def _np_dtype(dtype) -> np.dtype:
 
 
 # -- from data ----------------------------------------------------------------------------------------
+# Note [tensor() from nested data]
+# PyTorch's tensor() takes the shape from the first element at each depth, infers the dtype by promoting
+# the dtypes of all leaves (Python float -> default dtype, int -> int64, bool -> bool, NumPy scalars and
+# 0-dim tensors keep theirs), then stores every leaf with range checks. We follow the same three steps so
+# that errors (ragged lists, overflow, bad leaves) come out as PyTorch's do.
+_PLAIN = {bool, int, float}
+
+
 def _infer_array(data, dtype):
     """NumPy array holding a copy of `data` (nested lists/tuples, scalars, arrays, tensors)."""
     if isinstance(data, Tensor):
         arr = data._data if data._data.__class__ is np.ndarray else data._data.get()
         return arr.astype(D.to_dtype(dtype).np) if dtype is not None else arr.copy()
     if isinstance(data, np.ndarray):
-        D.from_numpy_dtype(data.dtype)
-        return np.array(data, dtype=D.to_dtype(dtype).np if dtype is not None else None)
+        _check_native(data)
+        target = D.to_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=target.np)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if isinstance(data, Sequence) or isinstance(data, (np.generic, int, float, bool)):
-        data = _unwrap_nested(data)
-        _check_ragged(data)
-        try:
-            arr = np.array(data)
-        except (ValueError, TypeError) as e:
-            raise TypeError(f"new(): could not convert data to a tensor: {e}") from None
-        if arr.dtype.kind == "O" or arr.dtype.kind in "USc":
-            raise TypeError(f"new(): invalid data type '{arr.dtype.name}'")
-        if dtype is not None:
-            return arr.astype(D.to_dtype(dtype).np)
-        if arr.dtype.kind == "f" and not _has_numpy_float(data):
-            return arr.astype(D.get_default_dtype().np)
-        if arr.dtype.kind in "iu" and arr.dtype != np.int64 and not isinstance(data, np.generic):
-            return arr.astype(np.int64)
-        D.from_numpy_dtype(arr.dtype)
-        return arr
-    if hasattr(data, "__array__") or hasattr(data, "__dlpack__"):
+    if not _is_sequence(data) and not isinstance(data, (*_PLAIN, np.generic)) and hasattr(data, "__array__"):
         return _infer_array(np.asarray(data), dtype)
-    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    shape = _shape_of(data)
+    dt = D.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
+    if not _is_sequence(data):
+        return _leaves_to_array([data], dt).reshape(())
+    if 0 in shape:
+        return np.zeros(shape, dt.np)
+    flat: list = []
+    _flatten(data, shape, 0, flat)
+    return _leaves_to_array(flat, dt).reshape(shape)
 
 
-def _has_numpy_float(data) -> bool:
-    """PyTorch keeps the type of NumPy float scalars (np.float64 stays float64)."""
-    return isinstance(data, np.floating)
+def _is_sequence(x) -> bool:
+    return isinstance(x, (list, tuple, builtins.range)) or (isinstance(x, Sequence) and not isinstance(x, (str, bytes)))
 
 
-def _unwrap_nested(data):
-    if isinstance(data, Tensor):
-        return data._data if data._data.__class__ is np.ndarray else data._data.get()
-    if isinstance(data, (list, tuple)):
-        if any(isinstance(x, (Tensor, list, tuple)) for x in data):
-            return [_unwrap_nested(x) for x in data]
-    return data
+def _shape_of(data) -> list:
+    """Sizes found by descending into first elements, as PyTorch does."""
+    shape: list = []
+    x = data
+    while True:
+        if isinstance(x, np.ndarray):
+            if x.ndim == 0:
+                raise TypeError("len() of unsized object")
+            return shape + list(x.shape)
+        if isinstance(x, (str, bytes)) and x is not data:
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        if not _is_sequence(x):
+            return shape
+        shape.append(len(x))
+        if not len(x):
+            return shape
+        x = x[0]
 
 
-def _check_ragged(data, dim: int = 0) -> None:
-    if isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple)):
-        n = len(data[0])
-        for x in data[1:]:
-            if not isinstance(x, (list, tuple)) or len(x) != n:
-                got = len(x) if isinstance(x, (list, tuple)) else type(x).__name__
-                raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {got})")
-        for x in data:
-            _check_ragged(x, dim + 1)
+def _leaf_dtype(x) -> D.dtype:
+    """dtype one leaf of nested data contributes to inference."""
+    if isinstance(x, (np.ndarray, np.generic)):  # before float: np.float64 subclasses float
+        return D.from_numpy_dtype(x.dtype)
+    if isinstance(x, bool):
+        return D.bool
+    if isinstance(x, int):
+        return D.int64
+    if isinstance(x, float):
+        return D.get_default_dtype()
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if isinstance(x, complex):
+        raise NotImplementedError("ember does not support complex numbers yet")
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+
+
+def _infer_dtype(data) -> D.dtype:
+    """Promotion of all leaf dtypes; an empty sequence counts as the default dtype."""
+    if not _is_sequence(data):
+        return _leaf_dtype(data)
+    if not len(data):
+        return D.get_default_dtype()
+    out = None
+    seen_plain: set = set()
+    for x in data:
+        cls = x.__class__
+        if cls in _PLAIN:
+            if cls in seen_plain:
+                continue
+            seen_plain.add(cls)
+        d = _infer_dtype(x)
+        out = d if out is None else D.promote_types(out, d)
+    return out
+
+
+def _flatten(data, shape: list, dim: int, flat: list) -> None:
+    """Append the leaves of data to flat, checking every length against shape."""
+    if isinstance(data, np.ndarray) and data.ndim:
+        data = data.tolist()
+    if not _is_sequence(data):
+        raise TypeError("not a sequence")
+    n = shape[dim]
+    if len(data) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(data)})")
+    if dim + 1 == len(shape):
+        flat.extend(data)
+        return
+    for x in data:
+        _flatten(x, shape, dim + 1, flat)
+
+
+def _leaf_value(x, dt: D.dtype):
+    """A Python/NumPy scalar for one leaf, with PyTorch's errors for tensors and sequences in leaf position."""
+    if isinstance(x, (int, float, np.generic)):
+        return x
+    if isinstance(x, Tensor):
+        if dt.is_floating_point:
+            if x._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+        elif x._data.size != 1 or x.is_floating_point():
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return x.item()
+    if dt.is_floating_point:
+        raise TypeError(f"must be real number, not {type(x).__name__}")
+    raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+
+
+def _leaves_to_array(flat: list, dt: D.dtype) -> np.ndarray:
+    """1-d array of dtype dt from leaf values, raising PyTorch's overflow errors for integer dtypes."""
+    if not set(map(type, flat)) <= _PLAIN:
+        flat = [_leaf_value(x, dt) for x in flat]
+    arr = np.array(flat)
+    if dt.category == D._INT and arr.dtype.kind in "fuO" and any(
+            x.__class__ is int and not -2**63 <= x < 2**63 for x in flat):
+        raise ValueError("Overflow when unpacking long long")
+    if arr.dtype.kind == "O":  # Python ints beyond 64 bits, headed for a float or bool tensor
+        arr = np.array([float(x) for x in flat])
+    if dt.category == D._INT:
+        _check_int_range(arr, dt)
+    return arr.astype(dt.np, copy=False)
+
+
+def _check_int_range(arr: np.ndarray, dt: D.dtype) -> None:
+    info = np.iinfo(dt.np)
+    if arr.dtype.kind == "f":
+        # NaN fails both comparisons; 2**63 is the first float64 beyond int64
+        upper_ok = arr < 2.0**63 if dt is D.int64 else arr <= info.max
+        ok = (arr >= info.min) & upper_ok
+    elif arr.dtype.kind in "iu":
+        low = -int(info.max) if dt is D.uint8 else info.min  # PyTorch lets -255..-1 wrap into uint8
+        ok = (arr >= low) & (arr <= info.max)
+    else:
+        return
+    if not ok.all():
+        raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
@@ -127,6 +240,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
             out = out.to(device)
         return out
     if isinstance(data, np.ndarray):
+        _check_native(data)
         D.from_numpy_dtype(data.dtype)
         if dtype is None or D.to_dtype(dtype).np == data.dtype:
             return finish(data, device=device)
@@ -141,14 +255,18 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = Fa
     return t
 
 
+def _check_native(a: np.ndarray) -> None:
+    if not a.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
+
+
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing memory with a NumPy array."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _check_native(ndarray)
     D.from_numpy_dtype(ndarray.dtype)
-    if not ndarray.dtype.isnative:
-        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
-                         "between byte orders is currently not supported.")
     if not ndarray.flags.writeable:
         import warnings
 
@@ -174,32 +292,61 @@ def from_dlpack(ext_tensor) -> Tensor:
 
 
 # -- filled -------------------------------------------------------------------------------------------
+def _type_name(dt: D.dtype) -> str:
+    return dt._legacy[:-len("Tensor")]  # 'Float', 'Long', ... as PyTorch names dtypes in errors
+
+
+def _resolve_out(dtype, out):
+    """A factory given out= and no dtype makes out's dtype; a different explicit dtype is an error."""
+    if out is None:
+        return dtype
+    if dtype is None:
+        return out.dtype
+    dt = D.to_dtype(dtype)
+    if dt is not out.dtype:
+        raise RuntimeError(f"dtype {_type_name(dt)} does not match dtype of out parameter "
+                           f"({_type_name(out.dtype)})")
+    return dt
+
+
+def _into_out(t: Tensor, out, name: str) -> Tensor:
+    if out is None:
+        return t
+    from .ops._declare import write_out
+
+    return write_out(t, out, name)
+
+
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None) -> Tensor:
-    """An uninitialised tensor."""
-    return _filled(np.empty, size, dtype, device, requires_grad, out)
+    """An uninitialised tensor of the given size (default dtype unless dtype= says otherwise)."""
+    return _filled(np.empty, size_arg(size, "empty"), dtype, device, requires_grad, out, "empty")
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros."""
-    return _filled(np.zeros, size, dtype, device, requires_grad, out)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
+          pin_memory: bool = False) -> Tensor:
+    """A tensor of zeros of the given size."""
+    try:
+        shape = size_arg(size, "zeros")
+    except RuntimeError:
+        raise RuntimeError("zeros: Dimension size must be non-negative.") from None
+    return _filled(np.zeros, shape, dtype, device, requires_grad, out, "zeros")
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones."""
-    return _filled(np.ones, size, dtype, device, requires_grad, out)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
+         pin_memory: bool = False) -> Tensor:
+    """A tensor of ones of the given size."""
+    return _filled(np.ones, size_arg(size, "ones"), dtype, device, requires_grad, out, "ones")
 
 
-def _filled(make, size, dtype, device, requires_grad, out):
-    t = finish(make(size_arg(size), _np_dtype(dtype)), device=device, requires_grad=requires_grad)
-    if out is not None:
-        from .ops._declare import write_out
-
-        return write_out(t, out, make.__name__)
-    return t
+def _filled(make, shape: tuple, dtype, device, requires_grad: bool, out, name: str) -> Tensor:
+    dtype = _resolve_out(dtype, out)
+    t = finish(make(shape, _np_dtype(dtype)), device=device, requires_grad=requires_grad)
+    return _into_out(t, out, name)
 
 
-def empty_strided(size, stride, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
     """An uninitialised tensor with the given strides (in elements)."""
     dt = _np_dtype(dtype)
     size = tuple(size)
@@ -209,143 +356,308 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad: bool 
     return finish(arr, device=device, requires_grad=requires_grad)
 
 
-def _scalar_dtype(value, dtype):
-    if dtype is not None:
-        return D.to_dtype(dtype)
-    if isinstance(value, Tensor):
-        return value.dtype
-    return D.scalar_dtype(value)
+# C++ type names in PyTorch's "value cannot be converted" errors for fill values
+_CPP_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+              "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
-         requires_grad: bool = False) -> Tensor:
+def _fill_number(value, name: str):
+    """fill_value as a Python number (0-dim tensors and NumPy scalars accepted), else PyTorch's TypeError."""
+    if isinstance(value, Tensor) and value._data.size == 1 or isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, complex):
+        raise NotImplementedError("ember does not support complex numbers yet")
+    raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not {type(value).__name__}")
+
+
+def _fill_array(value, dt: D.dtype) -> np.ndarray:
+    """value as a 0-dim array of dtype dt, raising PyTorch's overflow error when it does not fit."""
+    ok = True
+    if dt.is_floating_point:
+        if isinstance(value, float) and math.isfinite(value):
+            ok = abs(value) <= float(np.finfo(dt.np).max)
+        elif isinstance(value, int):
+            ok = abs(value) <= float(np.finfo(dt.np).max)
+    elif dt is not D.bool:
+        info = np.iinfo(dt.np)
+        low = -int(info.max) if dt is D.uint8 else int(info.min)  # PyTorch lets -255..-1 wrap into uint8
+        if isinstance(value, float):
+            ok = info.min <= value <= info.max  # False for NaN
+        else:
+            ok = low <= value <= info.max
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {_CPP_NAMES[dt.name]} without overflow")
+    return np.array(value).astype(dt.np)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
+         pin_memory: bool = False) -> Tensor:
     """A tensor filled with fill_value; dtype inferred from the value (bool, int64 or default float)."""
-    dt = _scalar_dtype(fill_value, dtype)
-    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    t = finish(np.full(size_arg((size,)), value, dt.np), device=device, requires_grad=requires_grad)
-    if out is not None:
-        from .ops._declare import write_out
+    if not isinstance(size, (tuple, list, Size)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    value = _fill_number(fill_value, "full")
+    dtype = _resolve_out(dtype, out)
+    dt = D.to_dtype(dtype) if dtype is not None else D.scalar_dtype(value)
+    data = np.full(size_arg((size,), "full"), _fill_array(value, dt), dt.np)
+    return _into_out(finish(data, device=device, requires_grad=requires_grad), out, "full")
 
-        return write_out(t, out, "full")
-    return t
 
-
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A 0-dim tensor (default float dtype)."""
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    """A 0-dim tensor holding s (default float dtype)."""
     return finish(np.array(s, dtype=_np_dtype(dtype)), device=device, requires_grad=requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
-        requires_grad: bool = False) -> Tensor:
-    """A 2-d tensor with ones on the diagonal."""
+        requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A 2-d n x m tensor (m defaults to n) with ones on the diagonal."""
+    if not _is_index(n):
+        raise TypeError(f"eye(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    if m is not None and not _is_index(m):
+        raise TypeError(f"eye() received an invalid combination of arguments - got ({type(n).__name__}, "
+                        f"{type(m).__name__}), but expected one of:\n * (int n, *, Tensor out = None, ...)\n"
+                        " * (int n, int m, *, Tensor out = None, ...)\n")
+    n = int(n)
+    m = n if m is None else int(m)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    if m is not None and m < 0:
+    if m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    return finish(np.eye(n, m, dtype=_np_dtype(dtype)), device=device, requires_grad=requires_grad)
+    dtype = _resolve_out(dtype, out)
+    t = finish(np.eye(n, m, dtype=_np_dtype(dtype)), device=device, requires_grad=requires_grad)
+    return _into_out(t, out, "eye")
 
 
 # -- ranges -------------------------------------------------------------------------------------------
 def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
+    return x.item() if isinstance(x, (Tensor, np.generic)) else x
+
+
+def _range_dtype(dtype, values, name: str) -> D.dtype:
+    if dtype is None:
+        floating = any(isinstance(v, float) for v in values)
+        return D.get_default_dtype() if floating else D.int64
+    dt = D.to_dtype(dtype)
+    if dt is D.bool:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    return dt
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Values from start to end (exclusive) by step; int64 for integer arguments, else the default float."""
     if end is None:
         start, end = 0, start
     start, end, step = _num(start), _num(end), _num(step)
+    dt = _range_dtype(_resolve_out(dtype, out), (start, end, step), "arange")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        floating = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
-        dt = D.get_default_dtype() if floating else D.int64
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dt.is_floating_point:
+        n = math.ceil((end - start) / step)
+    elif dt is D.int64:  # PyTorch sizes int64 ranges from the arguments truncated to integers
+        n = math.ceil((int(end) - int(start)) / int(step)) if int(step) else math.inf
     else:
-        dt = D.to_dtype(dtype)
-    n = max(0, math.ceil((end - start) / step))
+        n = math.ceil((end - start) / step)
+    if not 0 <= n < 2**63:
+        raise RuntimeError("invalid size, possible overflow?")
     if dt.is_floating_point:
         values = start + np.arange(n, dtype=np.float64) * step
     else:
-        values = start + np.arange(n, dtype=np.int64) * step
+        values = int(start) + np.arange(n, dtype=np.int64) * int(step)
     t = finish(values.astype(dt.np), device=device, requires_grad=requires_grad)
-    if out is not None:
-        from .ops._declare import write_out
-
-        return write_out(t, out, "arange")
-    return t
+    return _into_out(t, out, "arange")
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
-    """Deprecated inclusive range (end included), default float dtype."""
+def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,  # noqa: A001
+          requires_grad: bool = False) -> Tensor:
+    """Deprecated inclusive range (end included), default float dtype; use arange."""
+    import warnings
+
+    warnings.warn("ember.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use ember.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
     if end is None:
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
     values = start + np.arange(n, dtype=np.float64) * step
-    return finish(values.astype(_np_dtype(dtype)), device=device, requires_grad=requires_grad)
+    t = finish(values.astype(_np_dtype(_resolve_out(dtype, out))), device=device, requires_grad=requires_grad)
+    return _into_out(t, out, "range")
+
+
+def _check_steps(steps, name: str, start, end) -> int:
+    if not _is_index(steps):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({type(start).__name__}, "
+                        f"{type(end).__name__}, {type(steps).__name__}), but expected one of:\n"
+                        " * (Number start, Number end, int steps, *, Tensor out = None, ...)\n")
+    steps = int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return steps
+
+
+def _spaced(start, end, steps: int, dt: D.dtype) -> np.ndarray:
+    """PyTorch's linspace values: the first half counts up from start, the second half down from end.
+
+    Float dtypes compute in their own precision, integer dtypes in float64 from start and end truncated
+    to integers (the caller's cast truncates the result). Except for float16, PyTorch's vectorised kernel
+    uses fused multiply-adds, which we emulate by working in a wider type.
+    """
+    if steps <= 1:
+        return np.array([start] * steps, dtype=np.float64)
+    i = np.arange(steps)
+    first_half = i < steps // 2
+    if dt.is_floating_point:
+        ft = dt.np.type
+        s, e = ft(start), ft(end)
+        step = (e - s) / ft(steps - 1)
+        wide = {np.float32: np.float64, np.float64: np.longdouble}.get(ft)
+        if wide is not None:
+            s, e, step = wide(s), wide(e), wide(step)
+        idx = i.astype(wide or ft)
+        rev = idx[::-1]  # steps - 1 - i
+    else:
+        s, e = float(int(start)), float(int(end))
+        step = (e - s) / (steps - 1)
+        s, e, step = np.longdouble(s), np.longdouble(e), np.longdouble(step)
+        idx = i.astype(np.longdouble)
+        rev = idx[::-1]
+    values = np.where(first_half, s + step * idx, e - step * rev)
+    return values if dt.is_floating_point else values.astype(np.float64)
+
+
+def _log_spaced(start, end, steps: int, base: float, dt: D.dtype) -> np.ndarray:
+    """PyTorch's logspace: exponents stepped in float64 from start and end cast to dt, then pow in float64."""
+    if steps <= 1:
+        return np.power(float(base), np.array([float(start)] * steps))
+    if dt.is_floating_point:
+        ft = dt.np.type
+        s, e = ft(start), ft(end)
+        diff, base = float(ft(e - s)), float(base)
+        s, e = float(s), float(e)
+    else:
+        s, e = float(int(start)), float(int(end))
+        diff, base = e - s, float(np.float32(base))  # PyTorch's integer kernel holds the base as a float
+    step = diff / (steps - 1)
+    i = np.arange(steps)
+    exps = np.where(i < steps // 2, s + step * i, e - step * (steps - 1 - i))
+    return np.power(base, exps)
 
 
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """`steps` evenly spaced values from start to end inclusive."""
+             requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end inclusive (default float dtype)."""
+    steps = _check_steps(steps, "linspace", start, end)
     start, end = _num(start), _num(end)
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    if steps == 1:
-        values = np.array([start], dtype=np.float64)
-    else:
-        # PyTorch fills the first half from start and the second half from end, symmetrically
-        step = (end - start) / max(steps - 1, 1)
-        i = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        values = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
-    if not dt.is_floating_point:
-        values = np.trunc(values)
-    t = finish(values.astype(dt.np), device=device, requires_grad=requires_grad)
-    if out is not None:
-        from .ops._declare import write_out
-
-        return write_out(t, out, "linspace")
-    return t
+    dtype = _resolve_out(dtype, out)
+    dt = _range_dtype(dtype if dtype is not None else D.get_default_dtype(), (), "linspace")
+    t = finish(_spaced(start, end, steps, dt).astype(dt.np), device=device, requires_grad=requires_grad)
+    return _into_out(t, out, "linspace")
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """base ** linspace(start, end, steps)."""
-    exps = linspace(start, end, steps, dtype=D.float64)._data
-    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    return finish(np.power(float(base), exps).astype(dt.np), device=device, requires_grad=requires_grad)
+             requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """base ** linspace(start, end, steps) (default float dtype)."""
+    steps = _check_steps(steps, "logspace", start, end)
+    start, end = _num(start), _num(end)
+    dtype = _resolve_out(dtype, out)
+    dt = _range_dtype(dtype if dtype is not None else D.get_default_dtype(), (), "logspace")
+    t = finish(_log_spaced(start, end, steps, base, dt).astype(dt.np), device=device, requires_grad=requires_grad)
+    return _into_out(t, out, "logspace")
 
 
 # -- *_like -------------------------------------------------------------------------------------------
-def _like(make, input: Tensor, dtype, device, requires_grad):
-    dt = D.to_dtype(dtype).np if dtype is not None else input._data.dtype
-    return finish(make(input._data.shape, dt), device=device if device is not None else input.device,
-                  requires_grad=requires_grad)
+def empty_like_array(a: np.ndarray, np_dtype) -> np.ndarray:
+    """An uninitialised array shaped like `a`, laid out as PyTorch's preserve_format lays it out.
+
+    Dense inputs (e.g. transposed) keep their strides; others get dense strides in the order of
+    the input's strides, as `torch.empty_like` does.
+    """
+    if a.flags.c_contiguous or a.ndim < 2:
+        return np.empty(a.shape, np_dtype)
+    shape = a.shape
+    strides = [s // a.itemsize for s in a.strides]
+    if not _dense_non_overlapping(shape, strides):
+        strides = _dense_strides(shape, strides)
+    np_dtype = np.dtype(np_dtype)
+    buf = np.empty(a.size, np_dtype)
+    return np.lib.stride_tricks.as_strided(buf, shape, [s * np_dtype.itemsize for s in strides])
+
+
+def _dense_non_overlapping(shape, strides) -> bool:
+    order = sorted((d for d in builtins.range(len(shape)) if shape[d] >= 2), key=lambda d: strides[d])
+    expected = 1
+    for d in order:
+        if strides[d] != expected:
+            return False
+        expected *= shape[d]
+    return True
+
+
+def _dense_strides(shape, strides) -> list:
+    """Contiguous strides in the order of the given strides (zero strides keep their place)."""
+    ndim = len(shape)
+    perm = list(builtins.range(ndim - 1, -1, -1))  # fastest dimension first
+
+    def should_swap(d0, d1) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    for i in builtins.range(1, ndim):
+        d1 = i
+        for d0 in builtins.range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out = [0] * ndim
+    cur = 1
+    for d in perm:
+        out[d] = cur
+        cur *= max(shape[d], 1)
+    return out
+
+
+def _like(input: Tensor, dtype, device, requires_grad: bool, value=None) -> Tensor:
+    dt = D.to_dtype(dtype) if dtype is not None else input.dtype
+    arr = empty_like_array(input._data if input._data.__class__ is np.ndarray else input._data.get(), dt.np)
+    if value is not None:
+        arr.fill(value)
+    return finish(arr, device=device if device is not None else input.device, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                memory_format=None) -> Tensor:
-    """Uninitialised tensor shaped like input."""
-    return _like(np.empty, input, dtype, device, requires_grad)
+    """An uninitialised tensor with input's size (and dtype/device unless given)."""
+    return _like(input, dtype, device, requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                memory_format=None) -> Tensor:
-    """Zeros shaped like input."""
-    return _like(np.zeros, input, dtype, device, requires_grad)
+    """Zeros with input's size (and dtype/device unless given)."""
+    return _like(input, dtype, device, requires_grad, 0)
 
 
 def ones_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
               memory_format=None) -> Tensor:
-    """Ones shaped like input."""
-    return _like(np.ones, input, dtype, device, requires_grad)
+    """Ones with input's size (and dtype/device unless given)."""
+    return _like(input, dtype, device, requires_grad, 1)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
               memory_format=None) -> Tensor:
-    """fill_value everywhere, shaped like input."""
-    return _like(lambda shape, dt: np.full(shape, fill_value, dt), input, dtype, device, requires_grad)
+    """fill_value everywhere, with input's size (and dtype/device unless given)."""
+    value = _fill_number(fill_value, "full_like")
+    dt = D.to_dtype(dtype) if dtype is not None else input.dtype
+    return _like(input, dt, device, requires_grad, _fill_array(value, dt))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
-from ._factories import finish, size_arg
+from ._factories import empty_like_array, finish, size_arg
 from ._random import DEFAULT_SEED, Generator, default_generator, get_generator
 from ._tensor import Tensor, _wrap
 from .ops._declare import declare, write_out
@@ -61,10 +61,11 @@ class fork_rng:
             default_generator.set_state(self._state)
 
 
-def _float_np(dtype):
+def _float_np(dtype, kernel: str = "check_uniform_bounds"):
+    """The NumPy dtype of a floating dtype argument; other dtypes raise PyTorch's error naming `kernel`."""
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     if not dt.is_floating_point:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_legacy_name(dt)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_legacy_name(dt)}'")
     return dt.np
 
 
@@ -80,14 +81,14 @@ def _out(t, out, name):
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Uniform samples from [0, 1)."""
-    data = get_generator(generator).rand(size_arg(size), _float_np(dtype))
+    data = get_generator(generator).rand(size_arg(size, "rand"), _float_np(dtype))
     return _out(finish(data, device=device, requires_grad=requires_grad), out, "rand")
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Standard normal samples."""
-    data = get_generator(generator).randn(size_arg(size), _float_np(dtype))
+    data = get_generator(generator).randn(size_arg(size, "randn"), _float_np(dtype, "normal_kernel_cpu"))
     return _out(finish(data, device=device, requires_grad=requires_grad), out, "randn")
 
 
@@ -162,16 +163,23 @@ def poisson(input: Tensor, generator=None) -> Tensor:
 
 def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
               memory_format=None) -> Tensor:
-    """Uniform [0, 1) samples shaped like input."""
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    """Uniform [0, 1) samples with input's size (and dtype/device unless given)."""
+    np_dtype = _float_np(dtype if dtype is not None else input.dtype)
+    return _like_samples(input, default_generator.rand(tuple(input.shape), np_dtype), device, requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                memory_format=None) -> Tensor:
-    """Standard normal samples shaped like input."""
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+    """Standard normal samples with input's size (and dtype/device unless given)."""
+    np_dtype = _float_np(dtype if dtype is not None else input.dtype, "normal_kernel_cpu")
+    return _like_samples(input, default_generator.randn(tuple(input.shape), np_dtype), device, requires_grad)
+
+
+def _like_samples(input: Tensor, samples: np.ndarray, device, requires_grad: bool) -> Tensor:
+    """samples laid out like input (a transposed input gives a transposed-strided result, as in PyTorch)."""
+    arr = empty_like_array(input._data if input._data.__class__ is np.ndarray else input._data.get(), samples.dtype)
+    arr[...] = samples
+    return finish(arr, device=device if device is not None else input.device, requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,

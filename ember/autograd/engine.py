@@ -10,7 +10,7 @@ from .graph import AccumulateGrad, accumulate_node, grad_edge
 def _collect(roots):
     """Count, for every node reachable from roots, how many edges point at it."""
     deps: dict = {}
-    stack = [n for n in roots]
+    stack = list(dict.fromkeys(roots))  # two outputs of one node may both be roots
     seen = set(stack)
     while stack:
         node = stack.pop()

@@ -3,12 +3,17 @@
 from . import (  # noqa: F401 - imported for their registrations
     comparison,
     conversion,
+    einsum,
+    gather_scatter,
     indexing,
     joining,
+    linalg,
     matmul,
     operators,
     pointwise,
+    rearrange,
     reduction,
+    sorting,
     views,
 )
 from ._declare import FUNCTIONS

@@ -122,12 +122,22 @@ def signbit(input: Tensor) -> Tensor:
     return _wrap(np.signbit(input._data))
 
 
+def _require_tensor(x, fn: str, position: int, name: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
+
+
 @declare()
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
-    """|input - other| <= atol + rtol * |other|, elementwise."""
+    """|input - other| <= atol + rtol * |other|, elementwise (same dtypes required, shapes broadcast)."""
+    _require_tensor(other, "isclose", 2, "other")
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
-    return _wrap(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        raise RuntimeError(f"{input.dtype._legacy[:-6]} did not match {other.dtype._legacy[:-6]}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol:g}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol:g}")
+    return _wrap(np.asarray(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 @declare()
@@ -139,5 +149,6 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 
 @declare()
 def equal(input: Tensor, other: Tensor) -> bool:
-    """True when both tensors have the same shape and elements."""
+    """True when both tensors have the same shape and elements (NaN is never equal)."""
+    _require_tensor(other, "equal", 2, "other")
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))

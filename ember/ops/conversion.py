@@ -7,6 +7,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as Device
 from .._device import to_device
+from .._factories import empty_like_array
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import NULL_CTX, Op
@@ -129,8 +130,12 @@ class Clone(Op):
     name = "CloneBackward0"
 
     @staticmethod
-    def forward(ctx, a):
-        return a.copy()
+    def forward(ctx, a, contiguous=False):
+        if contiguous or a.__class__ is not np.ndarray:
+            return a.copy()
+        out = empty_like_array(a, a.dtype)  # keeps a transposed input's strides, as PyTorch's clone does
+        out[...] = a
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -139,15 +144,15 @@ class Clone(Op):
 
 @declare()
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    """A copy with its own memory (differentiable)."""
-    return Clone.apply(input)
+    """A copy with its own memory (differentiable), keeping a dense input's strides."""
+    return Clone.apply(input, contiguous=str(memory_format).endswith("contiguous_format"))
 
 
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
     """self if already contiguous, else a contiguous copy."""
     if self._data.flags.c_contiguous:
         return self
-    return Clone.apply(self)
+    return Clone.apply(self, contiguous=True)
 
 
 Tensor.contiguous = contiguous
@@ -171,23 +176,41 @@ class CopyFrom(Op):
 def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     """Copy src (broadcast, cast, any device) into self in place."""
     check_inplace_allowed(self)
-    if not isinstance(src, Tensor):
+    if isinstance(src, (bool, int, float, np.number, np.bool_)):
         from .._factories import tensor
 
         src = tensor(src)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
     if src._data.__class__ is not self._data.__class__:
         src = src.to(self.device)
-    try:
-        np.broadcast_shapes(src._data.shape, self._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the "
-                           f"size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton "
-                           "dimension") from None
+    _check_copy_shapes(self._data.shape, src._data.shape)
     if STATE.enabled and (self._requires_grad or src._requires_grad):
         return commit_inplace(self, CopyFrom.apply(self, src))
-    self._data[...] = src._data
+    _writable(self)[...] = src._data
     self._bump_version()
     return self
+
+
+def _check_copy_shapes(dst: tuple, src: tuple) -> None:
+    """PyTorch's errors when src does not broadcast to exactly dst's shape."""
+    n = max(len(dst), len(src))
+    a, b = (1,) * (n - len(dst)) + dst, (1,) * (n - len(src)) + src
+    for i in range(n - 1, -1, -1):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                               f"non-singleton dimension {i}")
+    full = tuple(max(x, y) for x, y in zip(a, b))
+    if full != dst:
+        raise RuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape {list(full)}")
+
+
+def _writable(t: Tensor):
+    """t's array for writing; an expanded tensor (NumPy read-only view) gets PyTorch's error."""
+    if not t._data.flags.writeable:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
+    return t._data
 
 
 Tensor.copy_ = copy_
@@ -207,15 +230,23 @@ class Fill(Op):
 
 def fill_(self: Tensor, value) -> Tensor:
     """Fill self with a scalar (or 0-dim tensor) in place."""
+    from .._factories import _fill_array
+
     check_inplace_allowed(self)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         value = value.item()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    elif not isinstance(value, (bool, int, float)):
+        raise TypeError(f"fill_() received an invalid combination of arguments - got ({type(value).__name__}), "
+                        "but expected one of:\n * (Tensor value)\n * (Number value)\n")
+    value = _fill_array(value, self.dtype)
     if STATE.enabled and self._requires_grad:
         return commit_inplace(self, Fill.apply(self, value=value))
-    self._data.fill(value)
+    _writable(self)[...] = value
     self._bump_version()
     return self
 

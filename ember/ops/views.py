@@ -1,18 +1,24 @@
 """View ops: results share memory with their input (see Note [views and versions] in _tensor.py).
 
-view, reshape, flatten, unflatten, squeeze, unsqueeze, transpose, t, permute, movedim, expand,
-narrow, select, unbind, split, chunk, as_strided, T/mT. Each backward is written with ember ops.
+view, reshape, flatten, unflatten, ravel, squeeze, unsqueeze, transpose, t, permute, movedim,
+expand, broadcast_to, narrow, select, diagonal, unbind, split, chunk, tensor_split, as_strided,
+T/mT/H/mH/adjoint, and the in-place shape ops (t_, squeeze_, ...). Each backward is written with
+ember ops. Strides and storage offsets follow PyTorch's (tests compare them).
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .. import _dtype as D
 from .._size import Size
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import NULL_CTX, Op
-from ._declare import declare
+from ..backend import xp_of
+from ._declare import check_inplace_allowed, declare
 
 
 def mark_view(out: Tensor, src: Tensor) -> Tensor:
@@ -36,11 +42,44 @@ def view_op(op, src: Tensor, **params) -> Tensor:
     return mark_view(out, src)
 
 
+def _root(a: np.ndarray) -> np.ndarray:
+    """The array that owns a's memory."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def restride(a, shape: tuple, strides: tuple, offset: int = 0):
+    """An array over a's memory with the given shape and byte strides, starting `offset` bytes after a[0...]."""
+    if a.__class__ is np.ndarray:
+        root = _root(a)
+        start = a.__array_interface__["data"][0] - root.__array_interface__["data"][0] + offset
+        try:
+            return np.ndarray(shape, a.dtype, buffer=root, offset=start, strides=strides)
+        except (TypeError, ValueError, BufferError):
+            pass  # the owner exports no flat buffer; fall back below when no offset is needed
+    if offset:
+        raise NotImplementedError("ember cannot re-stride this array with an offset (its memory is not one block)")
+    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _node(base, name: str):
+    """A subclass of a view op that only differs in its graph-node name (PyTorch numbers its variants)."""
+    return type(name.replace("Backward", ""), (base,), {"name": name})
+
+
+# -- view / reshape ------------------------------------------------------------------------------------
 def shape_arg(shape) -> tuple:
     """Accept view(2, 3), view((2, 3)) and view([2, 3])."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    out = []
+    for i, s in enumerate(shape):
+        if isinstance(s, (float, bool)) or not hasattr(s, "__index__"):
+            raise TypeError(f"argument 'size' failed to unpack the object at pos {i + 1} with error \"type must "
+                            f"be tuple of ints,but got {type(s).__name__}\"")
+        out.append(s.__index__())
+    return tuple(out)
 
 
 def infer_shape(shape: tuple, numel: int) -> tuple:
@@ -52,14 +91,14 @@ def infer_shape(shape: tuple, numel: int) -> tuple:
                 raise RuntimeError("only one dimension can be inferred")
             infer = i
         elif s < 0:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
         else:
             known *= s
     if infer is not None:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
-            if known == 0 and numel == 0:
-                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
-                                   "unspecified dimension size -1 can be any value and is ambiguous")
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         return shape[:infer] + (numel // known,) + shape[infer + 1:]
     if known != numel:
@@ -87,21 +126,48 @@ class View(Op):
 
 @declare(function=False)
 def view(input: Tensor, *shape) -> Tensor:
-    """A view with a new shape; raises if the memory layout does not allow one (use reshape)."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, Size, int)):
-        return input.to(shape[0]) if _is_dtype(shape[0]) else input
+    """A view with a new shape (or, given a dtype, the same memory reinterpreted); raises if no view exists."""
+    if len(shape) == 1 and isinstance(shape[0], (D.dtype, D._BFloat16Placeholder)):
+        return _view_dtype(input, shape[0])
     return view_op(View, input, shape=infer_shape(shape_arg(shape), input._data.size))
 
 
-def _is_dtype(x) -> bool:
-    from .._dtype import dtype
+def _scalar_name(dt: D.dtype) -> str:
+    return dt._legacy[:-len("Tensor")]
 
-    if isinstance(x, dtype):
-        raise NotImplementedError("view(dtype) reinterpretation is not supported by ember yet")
-    return False
+
+def _view_dtype(input: Tensor, dt) -> Tensor:
+    # PyTorch treats this as a non-differentiable reinterpretation: no grad_fn, but shared memory and version
+    dt = D.to_dtype(dt)
+    a = input._data
+    old, new = a.itemsize, dt.itemsize
+    if old != new:
+        what = f"view {_scalar_name(input.dtype)} as {_scalar_name(dt)} (different element sizes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to {what}")
+        ratio = new // old
+        if ratio > 1 and a.shape[-1] % ratio:
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to {what}, but got {a.shape[-1]}")
+        if a.strides[-1] != old:
+            raise RuntimeError(f"self.stride(-1) must be 1 to {what}, but got {a.strides[-1] // old}")
+        if ratio > 1:
+            if input.storage_offset() % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} to {what}, but got "
+                                   f"{input.storage_offset()}")
+            for d in range(a.ndim - 1):
+                if (a.strides[d] // old) % ratio:
+                    raise RuntimeError(f"self.stride({d}) must be divisible by {ratio} to {what}, but got "
+                                       f"{a.strides[d] // old}")
+    out = _wrap(a.view(dt.np))
+    if input._vbox is None:
+        input._vbox = [0]
+    out._vbox = input._vbox
+    return out
 
 
 class Reshape(Op):
+    """reshape that must copy (the input's layout allows no view)."""
+
     name = "UnsafeViewBackward0"
 
     @staticmethod
@@ -114,18 +180,20 @@ class Reshape(Op):
         return g.reshape(ctx.in_shape)
 
 
+ReshapeAlias = _node(View, "ReshapeAliasBackward0")
+
+
 @declare()
 def reshape(input: Tensor, *shape) -> Tensor:
     """A tensor with the given shape: a view when possible, otherwise a copy."""
     shape = infer_shape(shape_arg(shape), input._data.size)
-    a = input._data
-    if shape == a.shape:
+    if input._data.flags.c_contiguous:
         return view_op(View, input, shape=shape)
     try:
-        a.reshape(shape, copy=False)
+        input._data.reshape(shape, copy=False)
     except ValueError:
         return Reshape.apply(input, shape=shape)
-    return view_op(View, input, shape=shape)
+    return view_op(ReshapeAlias, input, shape=shape)
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
@@ -144,7 +212,7 @@ Tensor.reshape_as = reshape_as
 
 @declare()
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dims start_dim..end_dim into one."""
+    """Merge dims start_dim..end_dim into one (input itself when they are the same dim)."""
     shape = input._data.shape
     if not shape:
         return reshape(input, (1,))
@@ -152,7 +220,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
-        return input if STATE.enabled and input._requires_grad else view_op(View, input, shape=shape)
+        return input
     n = 1
     for d in shape[s:e + 1]:
         n *= d
@@ -164,10 +232,27 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim into the given sizes (one may be -1)."""
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
-    sizes = infer_shape(tuple(sizes), shape[d])
-    return view(input, shape[:d] + sizes + shape[d + 1:])
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if (known == 0 or shape[d] % known) if -1 in sizes else known != shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                           f"({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + infer_shape(sizes, shape[d]) + shape[d + 1:])
 
 
+@declare()
+def ravel(input: Tensor) -> Tensor:
+    """A 1-d view of a contiguous input (a flattened copy otherwise)."""
+    return view(input.contiguous(), -1)
+
+
+# -- squeeze / unsqueeze ---------------------------------------------------------------------------------
 class Squeeze(Op):
     name = "SqueezeBackward0"
 
@@ -181,24 +266,33 @@ class Squeeze(Op):
         return g.reshape(ctx.in_shape)
 
 
-class SqueezeDim(Squeeze):
-    name = "SqueezeBackward1"
+SqueezeDim = _node(Squeeze, "SqueezeBackward1")
+SqueezeDims = _node(Squeeze, "SqueezeBackward2")
+Unsqueeze = _node(Squeeze, "UnsqueezeBackward0")
+_SQUEEZE_OPS = {(False, "all"): Squeeze, (False, "dim"): SqueezeDim, (False, "dims"): SqueezeDims,
+                (True, "all"): _node(Squeeze, "SqueezeBackward3"), (True, "dim"): _node(Squeeze, "SqueezeBackward4"),
+                (True, "dims"): _node(Squeeze, "SqueezeBackward5")}
+UnsqueezeInplace = _node(Squeeze, "UnsqueezeBackward1")
 
 
-class Unsqueeze(Squeeze):
-    name = "UnsqueezeBackward0"
+def _squeeze(input: Tensor, dim, inplace: bool) -> Tensor:
+    from .reduction import dims_arg
 
-
-@declare(inplace=False)
-def squeeze(input: Tensor, dim=None) -> Tensor:
-    """Remove dims of size 1 (all, or only those listed in dim)."""
     shape = input._data.shape
     if dim is None:
-        return view_op(Squeeze, input, shape=tuple(s for s in shape if s != 1))
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    dims = {_wrap_dim(d, len(shape)) for d in dims}
+        kind, dims = "all", range(len(shape))
+    elif isinstance(dim, (tuple, list)):
+        kind, dims = "dims", dims_arg(dim, len(shape)) or ()
+    else:
+        kind, dims = "dim", (_wrap_dim(dim, len(shape)),)
     new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-    return view_op(SqueezeDim, input, shape=new)
+    return view_op(_SQUEEZE_OPS[(inplace, kind)], input, shape=new)
+
+
+@declare()
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Remove dims of size 1 (all, or only those listed in dim: an int or a tuple)."""
+    return _squeeze(input, dim, False)
 
 
 @declare()
@@ -209,19 +303,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return view_op(Unsqueeze, input, shape=shape[:d] + (1,) + shape[d:])
 
 
-def _shape_inplace(name, fn):
-    def method(self, *args, **kwargs):
-        out = fn(self, *args, **kwargs)
-        self._data = out._data
-        if out._grad_fn is not None:
-            self._grad_fn = out._grad_fn
-        return self
-
-    method.__name__ = name
-    method.__doc__ = f"In-place {name[:-1]}: changes this tensor's shape metadata."
-    setattr(Tensor, name, method)
-
-
+# -- transpose / permute -----------------------------------------------------------------------------------
 class Permute(Op):
     name = "PermuteBackward0"
 
@@ -241,7 +323,7 @@ class Transpose(Op):
     @staticmethod
     def forward(ctx, a, d0, d1):
         ctx.dims = (d0, d1)
-        return a.swapaxes(d0, d1)
+        return a.swapaxes(d0, d1) if a.ndim else a.view()
 
     @staticmethod
     def backward(ctx, g):
@@ -260,6 +342,10 @@ class T(Op):
         return g.t()
 
 
+TransposeInplace = _node(Transpose, "TransposeBackward1")
+TInplace = _node(T, "TBackward1")
+
+
 @declare()
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorder dimensions."""
@@ -275,79 +361,145 @@ def permute(input: Tensor, *dims) -> Tensor:
     return view_op(Permute, input, dims=dims)
 
 
+def _transpose(input: Tensor, dim0: int, dim1: int, op=Transpose) -> Tensor:
+    n = input._data.ndim
+    return view_op(op, input, d0=_wrap_dim(dim0, n), d1=_wrap_dim(dim1, n))
+
+
 @declare()
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
-    n = input._data.ndim
-    return view_op(Transpose, input, d0=_wrap_dim(dim0, n), d1=_wrap_dim(dim1, n))
+    return _transpose(input, dim0, dim1)
 
 
-swapaxes = declare("swapaxes")(transpose)
-swapdims = declare("swapdims")(transpose)
+@declare()
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Alias of transpose."""
+    return _transpose(input, axis0, axis1)
+
+
+@declare()
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Alias of transpose."""
+    return _transpose(input, dim0, dim1)
+
+
+def _check_t(input: Tensor) -> None:
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
 
 
 @declare()
 def t(input: Tensor) -> Tensor:
     """Transpose of a tensor with at most 2 dims."""
-    if input._data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    _check_t(input)
     return view_op(T, input)
+
+
+def _dims_list(dims, n: int) -> list:
+    return [_wrap_dim(d, n) for d in (dims if isinstance(dims, (tuple, list)) else (dims,))]
 
 
 @declare()
 def movedim(input: Tensor, source, destination) -> Tensor:
-    """Move dims from source positions to destination positions."""
+    """Move dims from source positions to destination positions (other dims keep their order)."""
     n = input._data.ndim
-    src = [_wrap_dim(d, n) for d in (source if isinstance(source, (tuple, list)) else (source,))]
-    dst = [_wrap_dim(d, n) for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    given_src = list(source) if isinstance(source, (tuple, list)) else [source]
+    given_dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+    if len(given_src) != len(given_dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({given_src} dims) should contain "
+                           f"the same number of dims as destination ({given_dst} dims)")
+    src, dst = _dims_list(source, n), _dims_list(destination, n)
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({given_src})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({given_dst})")
     order = [d for d in range(n) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
     return permute(input, tuple(order))
 
 
-moveaxis = declare("moveaxis")(movedim)
+@declare()
+def moveaxis(input: Tensor, source, destination) -> Tensor:
+    """Alias of movedim."""
+    return movedim(input, source, destination)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def _T(self: Tensor) -> Tensor:
     n = self._data.ndim
-    if n == 2:
-        return t(self)
+    if n == 0:
+        _warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
+    elif n != 2:
+        _warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+              "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+              "`x.permute(*ember.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
     return permute(self, tuple(range(n - 1, -1, -1)))
 
 
-def _mT(self: Tensor) -> Tensor:
-    if self._data.ndim < 2:
-        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+def _matrix_transpose(self: Tensor, what: str, zero_dim_hint: str) -> Tensor:
+    n = self._data.ndim
+    if n == 0:
+        _warn(f"{what} is deprecated on 0-D tensors. {zero_dim_hint}")
+        return self
+    if n < 2:
+        raise RuntimeError(f"tensor.{what.removeprefix('Tensor.')} is only supported on matrices or batches of "
+                           f"matrices. Got {n}-D tensor.")
     return transpose(self, -2, -1)
+
+
+def _mT(self: Tensor) -> Tensor:
+    return _matrix_transpose(self, "Tensor.mT", "This function is the identity in these cases.")
+
+
+def _mH(self: Tensor) -> Tensor:
+    return _matrix_transpose(self, "Tensor.mH", "Consider using x.conj().")
+
+
+def _H(self: Tensor) -> Tensor:
+    n = self._data.ndim
+    if n == 0:
+        _warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().")
+        return self
+    if n != 2:
+        hint = " For batches of matrices, consider using tensor.mH" if n > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor.{hint}")
+    return transpose(self, 0, 1)
+
+
+@declare()
+def adjoint(input: Tensor) -> Tensor:
+    """Conjugate transpose of the last two dims (a transpose: ember has no complex dtypes)."""
+    return _matrix_transpose(input, "adjoint()", "Consider using x.conj().")
 
 
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
-Tensor.H = property(_T)
-Tensor.mH = property(_mT)
-Tensor.adjoint = _mT
+Tensor.H = property(_H)
+Tensor.mH = property(_mH)
 
 
+# -- expand ----------------------------------------------------------------------------------------------------
 class Expand(Op):
     name = "ExpandBackward0"
 
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
-        return np.lib.stride_tricks.as_strided(a, shape, _expanded_strides(a, shape), writeable=False)
+        lead = len(shape) - a.ndim
+        strides = [0] * lead + [st if old == size else 0 for size, old, st in zip(shape[lead:], a.shape, a.strides)]
+        out = restride(a, shape, tuple(strides))
+        if any(st == 0 and size > 1 for st, size in zip(strides, shape)):
+            out.flags.writeable = False  # one element, many positions: in-place writes must fail (PyTorch too)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         return g.sum_to_size(ctx.in_shape)
-
-
-def _expanded_strides(a, shape):
-    lead = len(shape) - a.ndim
-    strides = [0] * lead
-    for size, old, st in zip(shape[lead:], a.shape, a.strides):
-        strides.append(st if old == size else 0)
-    return tuple(strides)
 
 
 @declare(function=False)
@@ -356,10 +508,14 @@ def expand(input: Tensor, *sizes) -> Tensor:
     sizes = shape_arg(sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+        raise RuntimeError(f"expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
                            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
                            f"tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
+    for i, s in enumerate(sizes[:lead]):
+        if s < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                               f"dimension {i}")
     new = list(sizes[:lead])
     for i, (want, have) in enumerate(zip(sizes[lead:], shape)):
         if want == -1:
@@ -369,9 +525,6 @@ def expand(input: Tensor, *sizes) -> Tensor:
                                f"at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  Tensor "
                                f"sizes: {list(shape)}")
         new.append(want)
-    if any(s < 0 for s in new[:lead]):
-        raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
-                           f"dimension {new.index(-1)}")
     return view_op(Expand, input, shape=tuple(new))
 
 
@@ -389,6 +542,7 @@ def broadcast_to(input: Tensor, size) -> Tensor:
     return expand(input, tuple(size))
 
 
+# -- basic indexing, narrow, select ----------------------------------------------------------------------
 class BasicIndex(Op):
     """Basic indexing (ints, slices, None, Ellipsis): a view; backward scatters into zeros."""
 
@@ -397,15 +551,16 @@ class BasicIndex(Op):
     @staticmethod
     def forward(ctx, a, index):
         ctx.in_shape, ctx.index = a.shape, index
-        return a[index]
+        return index_view(a, index)
 
     @staticmethod
     def backward(ctx, g):
         return IndexScatter.apply(g, shape=ctx.in_shape, index=ctx.index)
 
 
-class SelectIndex(BasicIndex):
-    name = "SelectBackward0"
+SelectIndex = _node(BasicIndex, "SelectBackward0")
+UnsqueezeIndex = _node(BasicIndex, "UnsqueezeBackward0")
+AliasIndex = _node(BasicIndex, "AliasBackward0")
 
 
 class IndexScatter(Op):
@@ -416,7 +571,7 @@ class IndexScatter(Op):
     @staticmethod
     def forward(ctx, g, shape, index):
         ctx.index = index
-        out = np.zeros(shape, g.dtype)
+        out = xp_of(g).zeros(shape, g.dtype)
         out[index] = g
         return out
 
@@ -425,10 +580,60 @@ class IndexScatter(Op):
         return gg[ctx.index]
 
 
+def index_view(a, index: tuple):
+    """a[index] for ints/slices/None/Ellipsis as a view with PyTorch's strides and offset."""
+    out = a[index]
+    if not isinstance(out, type(a)):  # NumPy returns a scalar copy for all-int indices; keep a 0-d view
+        out = a[index + (Ellipsis,)]
+    if out.size == 0 or None in index:
+        out = restride(a, out.shape, *_torch_layout(a, index))
+    return out
+
+
+def _torch_layout(a, index: tuple) -> tuple:
+    """Byte strides and offset (from a's start) of a[index] as PyTorch lays it out.
+
+    NumPy agrees except for inserted dims (PyTorch's unsqueeze stride is size * stride of the dim it
+    precedes) and empty results (PyTorch still advances the offset to the slice's start).
+    """
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    dim, strides, offset = 0, [], 0
+    for item in index:
+        if item is Ellipsis:
+            strides.extend(a.strides[dim:dim + a.ndim - consumed])
+            dim += a.ndim - consumed
+        elif item is None:
+            strides.append(a.shape[dim] * a.strides[dim] if dim < a.ndim else a.itemsize)
+        elif isinstance(item, slice):
+            start, _, step = item.indices(a.shape[dim])
+            offset += start * a.strides[dim]
+            strides.append(a.strides[dim] * step)
+            dim += 1
+        else:
+            offset += (item % a.shape[dim]) * a.strides[dim]
+            dim += 1
+    return tuple(strides) + a.strides[dim:], offset
+
+
 def basic_index(input: Tensor, index: tuple) -> Tensor:
-    """input[index] for a tuple of ints/slices/None/Ellipsis: a view."""
-    op = SelectIndex if any(isinstance(i, int) for i in index) and \
-        not any(isinstance(i, slice) for i in index) else BasicIndex
+    """input[index] for a tuple of ints/slices/None/Ellipsis: a view named after PyTorch's last applied op."""
+    # PyTorch applies the items left to right (select, slice, unsqueeze) and skips full slices, except
+    # that a lone slice (x[a:b]) is always applied; nothing applied gives an alias.
+    op = BasicIndex if len(index) == 1 and isinstance(index[0], slice) else AliasIndex
+    shape = input._data.shape
+    dim = 0
+    for item in index:
+        if item is Ellipsis:
+            dim += len(shape) - sum(1 for i in index if i is not None and i is not Ellipsis)
+        elif item is None:
+            op = UnsqueezeIndex
+        elif isinstance(item, slice):
+            if item.indices(shape[dim]) != (0, shape[dim], 1):
+                op = BasicIndex
+            dim += 1
+        else:
+            op = SelectIndex
+            dim += 1
     return view_op(op, input, index=index)
 
 
@@ -438,13 +643,15 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     n = input._data.ndim
     if n == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     d = _wrap_dim(dim, n)
     size = input._data.shape[d]
     start = int(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
-    if not 0 <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     index = (slice(None),) * d + (slice(start, start + length),)
@@ -459,19 +666,81 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, n)
     size = input._data.shape[d]
+    index = int(index)
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
                          f"dimension {d}")
-    return view_op(SelectIndex, input, index=(slice(None),) * d + (int(index),))
+    return view_op(SelectIndex, input, index=(slice(None),) * d + (index,))
 
 
+# -- diagonal --------------------------------------------------------------------------------------------------
+def diagonal_view(a, offset: int, dim1: int, dim2: int):
+    """The diagonal of a over (dim1, dim2) as a view, appended as the last dim (PyTorch's layout)."""
+    n1, n2 = a.shape[dim1], a.shape[dim2]
+    length = max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
+    if length:  # move the start to the first diagonal element (PyTorch keeps offset 0 for an empty diagonal)
+        d, k = (dim2, offset) if offset >= 0 else (dim1, -offset)
+        a = a[(slice(None),) * d + (slice(k, None),)]
+    keep = [d for d in range(a.ndim) if d not in (dim1, dim2)]
+    shape = tuple(a.shape[d] for d in keep) + (length,)
+    strides = tuple(a.strides[d] for d in keep) + (a.strides[dim1] + a.strides[dim2],)
+    return restride(a, shape, strides)
+
+
+def diagonal_dims(ndim: int, dim1: int, dim2: int) -> tuple:
+    """dim1, dim2 wrapped, with PyTorch's error when they are the same dim."""
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
+class Diagonal(Op):
+    name = "DiagonalBackward0"
+
+    @staticmethod
+    def forward(ctx, a, offset, dim1, dim2):
+        ctx.args = (a.shape, offset, dim1, dim2)
+        return diagonal_view(a, offset, dim1, dim2)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, offset, dim1, dim2 = ctx.args
+        return DiagonalGrad.apply(g, shape=shape, offset=offset, dim1=dim1, dim2=dim2)
+
+
+class DiagonalGrad(Op):
+    """zeros(shape) with g written on a diagonal: the backward of diagonal (and of diag_embed's backward)."""
+
+    name = "DiagonalBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, shape, offset, dim1, dim2):
+        ctx.args = (offset, dim1, dim2)
+        out = xp_of(g).zeros(shape, g.dtype)
+        diagonal_view(out, offset, dim1, dim2)[...] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg.diagonal(*ctx.args)
+
+
+@declare()
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal over (dim1, dim2), appended as the last dim, as a view (offset > 0: above the main one)."""
+    d1, d2 = diagonal_dims(input._data.ndim, dim1, dim2)
+    return view_op(Diagonal, input, offset=int(offset), dim1=d1, dim2=d2)
+
+
+# -- unbind, split, chunk ----------------------------------------------------------------------------------
 class Unbind(Op):
     name = "UnbindBackward0"
 
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return tuple(a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim]))
+        return tuple(index_view(a, (slice(None),) * dim + (i,)) for i in range(a.shape[dim]))
 
     @staticmethod
     def backward(ctx, *grads):
@@ -488,7 +757,7 @@ class Split(Op):
         ctx.dim = dim
         out, start = [], 0
         for s in sizes:
-            out.append(a[(slice(None),) * dim + (slice(start, start + s),)])
+            out.append(index_view(a, (slice(None),) * dim + (slice(start, start + s),)))
             start += s
         return tuple(out)
 
@@ -499,16 +768,23 @@ class Split(Op):
         return cat(grads, ctx.dim)
 
 
-class SplitWithSizes(Split):
-    name = "SplitWithSizesBackward0"
+SplitWithSizes = _node(Split, "SplitWithSizesBackward0")
 
 
-def _multi_view(op, input: Tensor, **params):
+def _multi_view(op, input: Tensor, **params) -> tuple:
     if STATE.enabled and input._requires_grad:
         outs = op.apply(input, **params)
+        for i, o in enumerate(outs):
+            # PyTorch forbids in-place ops on these outputs; the in-place check reads this mark
+            o._extras()["multi_view"] = (op.name.split("Backward")[0], i)
     else:
         outs = tuple(_wrap(o) for o in op.forward(NULL_CTX, input._data, **params))
     return tuple(mark_view(o, input) for o in outs)
+
+
+def _check_1d(input: Tensor, name: str) -> None:
+    if input._data.ndim == 0:
+        raise RuntimeError(f"{name} expects at least a 1-dimensional tensor")
 
 
 @declare()
@@ -521,52 +797,87 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 @declare()
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Split into chunks of a given size, or of the listed sizes, along dim (views)."""
+    """Split into chunks of a given size (the last may be smaller), or of the listed sizes, along dim (views)."""
+    if not isinstance(split_size_or_sections, (int, np.integer)):
+        return split_with_sizes(tensor, split_size_or_sections, dim)
+    _check_1d(tensor, "split")
     d = _wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step <= 0 and size:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-        sizes = [min(step, size - i) for i in range(0, size, step)] if size else [0]
-        return _multi_view(Split, tensor, sizes=sizes, dim=d)
-    sizes = [int(s) for s in split_size_or_sections]
-    if sum(sizes) != size:
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
-                           f"dimension {d}), but got split_sizes={sizes}")
-    return _multi_view(SplitWithSizes, tensor, sizes=sizes, dim=d)
+    step = int(split_size_or_sections)
+    if step < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    if step == 0 and size:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+    sizes = [min(step, size - i) for i in range(0, size, step)] if size else [0]
+    return _multi_view(Split, tensor, sizes=sizes, dim=d)
 
 
 @declare()
 def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
-    """split with an explicit list of sizes."""
-    return split(input, list(split_sizes), dim)
+    """Split into pieces of the listed sizes along dim (views)."""
+    _check_1d(input, "split")
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    sizes = [int(s) for s in split_sizes]
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                           f"split_sizes={sizes}")
+    if sum(sizes) != size:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+                           f"dimension {d}), but got split_sizes={sizes}")
+    return _multi_view(SplitWithSizes, input, sizes=sizes, dim=d)
 
 
 @declare()
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """Split into `chunks` nearly equal pieces along dim (the last may be smaller)."""
+    """Split into at most `chunks` pieces of size ceil(n / chunks) along dim (views)."""
+    _check_1d(input, "chunk")
     if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
-    step = -(-size // chunks) if size else 1
-    return split(input, max(step, 1), d) if size else split(input, [0] * 1, d)
+    if size == 0:  # PyTorch returns `chunks` empty pieces here
+        return split_with_sizes(input, [0] * chunks, d)
+    return split(input, -(-size // chunks), d)
 
 
 @declare()
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
-    """Split into n parts (sizes differing by at most one) or at the given indices."""
+    """Split into n parts (sizes differing by at most one) or at the given indices, along dim (views)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    if isinstance(indices_or_sections, Tensor):
+        t = indices_or_sections
+        if t._data.ndim > 1:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {t._data.ndim} dims")
+        if t._data.dtype != np.int64:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                               f"{_scalar_name(t.dtype)}")
+        indices_or_sections = t.item() if t._data.ndim == 0 else t.tolist()
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
-    if isinstance(indices_or_sections, int):
-        n = indices_or_sections
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = int(indices_or_sections)
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
         q, r = divmod(size, n)
-        sizes = [q + 1] * r + [q] * (n - r)
+        bounds = np.cumsum([0] + [q + 1] * r + [q] * (n - r)).tolist()
     else:
-        bounds = [0] + [min(max(int(i), 0), size) for i in indices_or_sections] + [size]
-        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    return _multi_view(SplitWithSizes, input, sizes=sizes, dim=d)
+        bounds = [0] + [int(i) for i in indices_or_sections] + [None]
+    return tuple(view_op(BasicIndex, input, index=(slice(None),) * d + (slice(lo, hi),))
+                 for lo, hi in zip(bounds, bounds[1:]))
+
+
+# -- as_strided -------------------------------------------------------------------------------------------------
+def _positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:
+    """Storage index (in elements) of every element of a strided layout."""
+    pos = np.full(shape, offset, dtype=np.int64)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        axis = [1] * len(shape)
+        axis[d] = n
+        pos = pos + (np.arange(n, dtype=np.int64) * s).reshape(axis)
+    return pos
 
 
 class AsStrided(Op):
@@ -574,30 +885,117 @@ class AsStrided(Op):
 
     @staticmethod
     def forward(ctx, a, size, stride, storage_offset):
-        ctx.geometry = (a.shape, size, stride, storage_offset)
-        flat = a.reshape(-1)
         item = a.itemsize
-        return np.lib.stride_tricks.as_strided(flat[storage_offset:], size, tuple(s * item for s in stride))
+        own_offset = (a.__array_interface__["data"][0] - _root(a).__array_interface__["data"][0]) // item
+        ctx.geometry = (a.shape, tuple(s // item for s in a.strides), own_offset, size, stride, storage_offset)
+        return restride(a, size, tuple(s * item for s in stride), (storage_offset - own_offset) * item)
 
     @staticmethod
     def backward(ctx, g):
-        shape, size, stride, offset = ctx.geometry
-        out = np.zeros(int(np.prod(shape)), g._data.dtype)
-        idx = np.lib.stride_tricks.as_strided(np.arange(out.size)[offset:], size,
-                                              tuple(s * 8 for s in stride))
-        np.add.at(out, idx.ravel(), g._data.ravel())
-        return _wrap(out.reshape(shape))
+        from .._factories import zeros
+
+        in_shape, in_stride, in_offset, size, stride, offset = ctx.geometry
+        out_pos = _positions(size, stride, offset).reshape(-1)
+        in_pos = _positions(in_shape, in_stride, in_offset).reshape(-1)
+        if in_pos.size == 0 or out_pos.size == 0:
+            return zeros(in_shape, dtype=g.dtype)
+        lo = int(min(out_pos.min(), in_pos.min()))
+        hi = int(max(out_pos.max(), in_pos.max())) + 1
+        # scatter into the touched part of the storage, then read back what the input's elements see
+        storage = zeros(hi - lo, dtype=g.dtype).index_add(0, _wrap(out_pos - lo), g.reshape(-1))
+        gx = storage.index_select(0, _wrap(in_pos - lo))
+        counts = np.bincount(in_pos - lo)[in_pos - lo]
+        if counts.max() > 1:  # input elements sharing memory split its gradient
+            gx = gx / _wrap(counts.astype(g._data.dtype))
+        return gx.reshape(in_shape)
+
+
+AsStridedInplace = _node(AsStrided, "AsStridedBackward1")
+
+
+def _as_strided(input: Tensor, size, stride, storage_offset, op=AsStrided) -> Tensor:
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
+                           f"{list(stride)}")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
+    a = input._data
+    offset = input.storage_offset() if storage_offset is None else int(storage_offset)
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    root = _root(a)
+    if not all(size):
+        need = 0
+    else:
+        need = (offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1) * a.itemsize
+    if need > root.nbytes:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {a.itemsize} requiring a storage size of {need} are out of bounds for storage "
+                           f"of size {root.nbytes}")
+    return view_op(op, input, size=size, stride=stride, storage_offset=offset)
 
 
 @declare()
-def as_strided(input: Tensor, size, stride, storage_offset: int = 0) -> Tensor:
-    """A view with explicit sizes and strides (in elements) over a contiguous input."""
-    if not input.is_contiguous():
-        input = input.contiguous()
-    return view_op(AsStrided, input, size=tuple(size), stride=tuple(stride), storage_offset=int(storage_offset))
+def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A view of input's memory with explicit sizes, strides and storage offset (in elements)."""
+    return _as_strided(input, size, stride, storage_offset)
 
 
-_shape_inplace("squeeze_", squeeze)
-_shape_inplace("unsqueeze_", unsqueeze)
-_shape_inplace("t_", t)
-_shape_inplace("transpose_", transpose)
+# -- in-place shape ops --------------------------------------------------------------------------------------------
+def _commit_shape(self: Tensor, out: Tensor) -> Tensor:
+    """Give self out's layout and history (out is a view of self)."""
+    self._data = out._data
+    if out._grad_fn is not None:
+        self._grad_fn = out._grad_fn
+        self._output_nr = 0
+    self._bump_version()
+    if self._base is not None and self._grad_fn is not None:
+        # the version bump is this op itself, not a write through another view
+        self._extras()["view_version"] = self._vbox[0]
+    return self
+
+
+def _shape_inplace(fn):
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        check_inplace_allowed(self)
+        return _commit_shape(self, fn(self, *args, **kwargs))
+
+    method.__name__ = fn.__name__
+    method.__doc__ = f"In-place {fn.__name__[:-1]}: changes this tensor's shape and strides."
+    return method
+
+
+@_shape_inplace
+def squeeze_(self: Tensor, dim=None) -> Tensor:
+    return _squeeze(self, dim, True)
+
+
+@_shape_inplace
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    shape = self._data.shape
+    d = _wrap_dim(dim, len(shape) + 1)
+    return view_op(UnsqueezeInplace, self, shape=shape[:d] + (1,) + shape[d:])
+
+
+@_shape_inplace
+def t_(self: Tensor) -> Tensor:
+    _check_t(self)
+    return view_op(TInplace, self)
+
+
+@_shape_inplace
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    return _transpose(self, dim0, dim1, TransposeInplace)
+
+
+@_shape_inplace
+def as_strided_(self: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    return _as_strided(self, size, stride, storage_offset, AsStridedInplace)
+
+
+for _fn in (squeeze_, unsqueeze_, t_, transpose_, as_strided_):
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.swapaxes_ = Tensor.swapdims_ = transpose_
