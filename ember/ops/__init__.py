@@ -14,6 +14,7 @@ from . import (  # noqa: F401 - imported for their registrations
     rearrange,
     reduction,
     sorting,
+    strided,
     views,
 )
 from ._declare import FUNCTIONS

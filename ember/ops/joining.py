@@ -49,6 +49,9 @@ def _common(tensors, name: str):
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    first = tensors[0]._data.dtype
+    if all(t._data.dtype == first for t in tensors):
+        return tensors[0].dtype
     dt = tensors[0].dtype
     for t in tensors[1:]:
         dt = D.promote_types(dt, t.dtype)

@@ -1,13 +1,14 @@
 """View ops: results share memory with their input (see Note [views and versions] in _tensor.py).
 
 view, reshape, flatten, unflatten, ravel, squeeze, unsqueeze, transpose, t, permute, movedim,
-expand, broadcast_to, narrow, select, diagonal, unbind, split, chunk, tensor_split, as_strided,
-T/mT/H/mH/adjoint, and the in-place shape ops (t_, squeeze_, ...). Each backward is written with
-ember ops. Strides and storage offsets follow PyTorch's (tests compare them).
+T/mT/H/mH/adjoint, expand, broadcast_to, basic indexing, narrow, select, and the in-place shape
+ops (t_, squeeze_, ...); diagonal, as_strided and the splitting views live in strided.py. Each
+backward is written with ember ops. Strides and storage offsets follow PyTorch's (tests compare them).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -42,7 +43,7 @@ def view_op(op, src: Tensor, **params) -> Tensor:
     return mark_view(out, src)
 
 
-def _root(a: np.ndarray) -> np.ndarray:
+def storage_root(a: np.ndarray) -> np.ndarray:
     """The array that owns a's memory."""
     while isinstance(a.base, np.ndarray):
         a = a.base
@@ -51,19 +52,33 @@ def _root(a: np.ndarray) -> np.ndarray:
 
 def restride(a, shape: tuple, strides: tuple, offset: int = 0):
     """An array over a's memory with the given shape and byte strides, starting `offset` bytes after a[0...]."""
-    if a.__class__ is np.ndarray:
-        root = _root(a)
-        start = a.__array_interface__["data"][0] - root.__array_interface__["data"][0] + offset
-        try:
-            return np.ndarray(shape, a.dtype, buffer=root, offset=start, strides=strides)
-        except (TypeError, ValueError, BufferError):
-            pass  # the owner exports no flat buffer; fall back below when no offset is needed
-    if offset:
-        raise NotImplementedError("ember cannot re-stride this array with an offset (its memory is not one block)")
-    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+    if a.__class__ is not np.ndarray:  # CuPy: a pointer into the same allocation
+        return xp_of(a).ndarray(shape, a.dtype, memptr=a.data + offset, strides=strides)
+    if offset >= 0 and (a.flags.c_contiguous or a.flags.f_contiguous):
+        try:  # the fast path: a itself is the buffer (and becomes the result's base)
+            return np.ndarray(shape, a.dtype, buffer=a, offset=offset, strides=strides)
+        except (TypeError, ValueError):
+            pass  # the layout reaches outside a (as_strided may address all of a's storage)
+    root = storage_root(a)
+    start = a.__array_interface__["data"][0] - root.__array_interface__["data"][0] + offset
+    if root.flags.c_contiguous or root.flags.f_contiguous:
+        # built on the owner so that `.base` chains (and storage_offset()) still lead to it
+        return np.ndarray(shape, a.dtype, buffer=root, offset=start, strides=strides)
+    return np.asarray(_Layout(a, shape, strides, offset))
 
 
-def _node(base, name: str):
+class _Layout:
+    """Describes a's memory with another shape and strides (what NumPy's as_strided does internally)."""
+
+    def __init__(self, a: np.ndarray, shape: tuple, strides: tuple, offset: int) -> None:
+        interface = dict(a.__array_interface__)
+        pointer, readonly = interface["data"]
+        interface.update(shape=tuple(shape), strides=tuple(strides), data=(pointer + offset, readonly))
+        self.__array_interface__ = interface
+        self.base = a  # keeps the memory alive
+
+
+def op_variant(base, name: str):
     """A subclass of a view op that only differs in its graph-node name (PyTorch numbers its variants)."""
     return type(name.replace("Backward", ""), (base,), {"name": name})
 
@@ -73,6 +88,8 @@ def shape_arg(shape) -> tuple:
     """Accept view(2, 3), view((2, 3)) and view([2, 3])."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         shape = shape[0]
+    if all(s.__class__ is int for s in shape):
+        return tuple(shape)
     out = []
     for i, s in enumerate(shape):
         if isinstance(s, (float, bool)) or not hasattr(s, "__index__"):
@@ -84,6 +101,8 @@ def shape_arg(shape) -> tuple:
 
 def infer_shape(shape: tuple, numel: int) -> tuple:
     """Resolve a single -1 in shape, raising PyTorch's errors for impossible shapes."""
+    if -1 not in shape and min(shape, default=0) >= 0 and math.prod(shape) == numel:
+        return shape
     known, infer = 1, None
     for i, s in enumerate(shape):
         if s == -1:
@@ -125,14 +144,15 @@ class View(Op):
 
 
 @declare(function=False)
-def view(input: Tensor, *shape) -> Tensor:
+def view(input: Tensor, *shape, size=None, dtype=None) -> Tensor:
     """A view with a new shape (or, given a dtype, the same memory reinterpreted); raises if no view exists."""
+    shape = (size,) if size is not None else (dtype,) if dtype is not None else shape
     if len(shape) == 1 and isinstance(shape[0], (D.dtype, D._BFloat16Placeholder)):
         return _view_dtype(input, shape[0])
     return view_op(View, input, shape=infer_shape(shape_arg(shape), input._data.size))
 
 
-def _scalar_name(dt: D.dtype) -> str:
+def scalar_name(dt: D.dtype) -> str:
     return dt._legacy[:-len("Tensor")]
 
 
@@ -142,7 +162,7 @@ def _view_dtype(input: Tensor, dt) -> Tensor:
     a = input._data
     old, new = a.itemsize, dt.itemsize
     if old != new:
-        what = f"view {_scalar_name(input.dtype)} as {_scalar_name(dt)} (different element sizes)"
+        what = f"view {scalar_name(input.dtype)} as {scalar_name(dt)} (different element sizes)"
         if a.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 to {what}")
         ratio = new // old
@@ -180,13 +200,13 @@ class Reshape(Op):
         return g.reshape(ctx.in_shape)
 
 
-ReshapeAlias = _node(View, "ReshapeAliasBackward0")
+ReshapeAlias = op_variant(View, "ReshapeAliasBackward0")
 
 
 @declare()
-def reshape(input: Tensor, *shape) -> Tensor:
+def reshape(input: Tensor, *sizes, shape=None) -> Tensor:
     """A tensor with the given shape: a view when possible, otherwise a copy."""
-    shape = infer_shape(shape_arg(shape), input._data.size)
+    shape = infer_shape(shape_arg((shape,) if shape is not None else sizes), input._data.size)
     if input._data.flags.c_contiguous:
         return view_op(View, input, shape=shape)
     try:
@@ -266,13 +286,14 @@ class Squeeze(Op):
         return g.reshape(ctx.in_shape)
 
 
-SqueezeDim = _node(Squeeze, "SqueezeBackward1")
-SqueezeDims = _node(Squeeze, "SqueezeBackward2")
-Unsqueeze = _node(Squeeze, "UnsqueezeBackward0")
+SqueezeDim = op_variant(Squeeze, "SqueezeBackward1")
+SqueezeDims = op_variant(Squeeze, "SqueezeBackward2")
+Unsqueeze = op_variant(Squeeze, "UnsqueezeBackward0")
 _SQUEEZE_OPS = {(False, "all"): Squeeze, (False, "dim"): SqueezeDim, (False, "dims"): SqueezeDims,
-                (True, "all"): _node(Squeeze, "SqueezeBackward3"), (True, "dim"): _node(Squeeze, "SqueezeBackward4"),
-                (True, "dims"): _node(Squeeze, "SqueezeBackward5")}
-UnsqueezeInplace = _node(Squeeze, "UnsqueezeBackward1")
+                (True, "all"): op_variant(Squeeze, "SqueezeBackward3"),
+                (True, "dim"): op_variant(Squeeze, "SqueezeBackward4"),
+                (True, "dims"): op_variant(Squeeze, "SqueezeBackward5")}
+UnsqueezeInplace = op_variant(Squeeze, "UnsqueezeBackward1")
 
 
 def _squeeze(input: Tensor, dim, inplace: bool) -> Tensor:
@@ -342,14 +363,14 @@ class T(Op):
         return g.t()
 
 
-TransposeInplace = _node(Transpose, "TransposeBackward1")
-TInplace = _node(T, "TBackward1")
+TransposeInplace = op_variant(Transpose, "TransposeBackward1")
+TInplace = op_variant(T, "TBackward1")
 
 
 @declare()
-def permute(input: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *args, dims=None) -> Tensor:
     """Reorder dimensions."""
-    dims = shape_arg(dims)
+    dims = shape_arg((dims,) if dims is not None else args)
     n = input._data.ndim
     if len(dims) != n:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -493,7 +514,7 @@ class Expand(Op):
         lead = len(shape) - a.ndim
         strides = [0] * lead + [st if old == size else 0 for size, old, st in zip(shape[lead:], a.shape, a.strides)]
         out = restride(a, shape, tuple(strides))
-        if any(st == 0 and size > 1 for st, size in zip(strides, shape)):
+        if out.__class__ is np.ndarray and any(st == 0 and size > 1 for st, size in zip(strides, shape)):
             out.flags.writeable = False  # one element, many positions: in-place writes must fail (PyTorch too)
         return out
 
@@ -503,9 +524,9 @@ class Expand(Op):
 
 
 @declare(function=False)
-def expand(input: Tensor, *sizes) -> Tensor:
+def expand(input: Tensor, *sizes, size=None) -> Tensor:
     """A broadcast view of input with the given sizes (-1 keeps a size)."""
-    sizes = shape_arg(sizes)
+    sizes = shape_arg((size,) if size is not None else sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(f"expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
@@ -558,9 +579,9 @@ class BasicIndex(Op):
         return IndexScatter.apply(g, shape=ctx.in_shape, index=ctx.index)
 
 
-SelectIndex = _node(BasicIndex, "SelectBackward0")
-UnsqueezeIndex = _node(BasicIndex, "UnsqueezeBackward0")
-AliasIndex = _node(BasicIndex, "AliasBackward0")
+SelectIndex = op_variant(BasicIndex, "SelectBackward0")
+UnsqueezeIndex = op_variant(BasicIndex, "UnsqueezeBackward0")
+AliasIndex = op_variant(BasicIndex, "AliasBackward0")
 
 
 class IndexScatter(Op):
@@ -586,8 +607,21 @@ def index_view(a, index: tuple):
     if not isinstance(out, type(a)):  # NumPy returns a scalar copy for all-int indices; keep a 0-d view
         out = a[index + (Ellipsis,)]
     if out.size == 0 or None in index:
-        out = restride(a, out.shape, *_torch_layout(a, index))
+        strides, offset = _torch_layout(a, index)
+        # NumPy's offset is right unless the result is empty; otherwise only unit dims' strides differ
+        out = restride(a, out.shape, strides, offset) if out.size == 0 else _with_strides(out, strides)
     return out
+
+
+def _with_strides(out, strides: tuple):
+    """out with other strides on its size-1 dims (they address nothing, so only the metadata changes)."""
+    if out.strides == strides:
+        return out
+    squeezed = out.reshape([n for n in out.shape if n != 1] or (), copy=False)
+    candidate = squeezed.reshape(out.shape, copy=False)  # NumPy re-derives unit strides, usually as PyTorch
+    if candidate.strides == strides:
+        return candidate
+    return restride(out, out.shape, strides)
 
 
 def _torch_layout(a, index: tuple) -> tuple:
@@ -673,277 +707,6 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     return view_op(SelectIndex, input, index=(slice(None),) * d + (index,))
 
 
-# -- diagonal --------------------------------------------------------------------------------------------------
-def diagonal_view(a, offset: int, dim1: int, dim2: int):
-    """The diagonal of a over (dim1, dim2) as a view, appended as the last dim (PyTorch's layout)."""
-    n1, n2 = a.shape[dim1], a.shape[dim2]
-    length = max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
-    if length:  # move the start to the first diagonal element (PyTorch keeps offset 0 for an empty diagonal)
-        d, k = (dim2, offset) if offset >= 0 else (dim1, -offset)
-        a = a[(slice(None),) * d + (slice(k, None),)]
-    keep = [d for d in range(a.ndim) if d not in (dim1, dim2)]
-    shape = tuple(a.shape[d] for d in keep) + (length,)
-    strides = tuple(a.strides[d] for d in keep) + (a.strides[dim1] + a.strides[dim2],)
-    return restride(a, shape, strides)
-
-
-def diagonal_dims(ndim: int, dim1: int, dim2: int) -> tuple:
-    """dim1, dim2 wrapped, with PyTorch's error when they are the same dim."""
-    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return d1, d2
-
-
-class Diagonal(Op):
-    name = "DiagonalBackward0"
-
-    @staticmethod
-    def forward(ctx, a, offset, dim1, dim2):
-        ctx.args = (a.shape, offset, dim1, dim2)
-        return diagonal_view(a, offset, dim1, dim2)
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, offset, dim1, dim2 = ctx.args
-        return DiagonalGrad.apply(g, shape=shape, offset=offset, dim1=dim1, dim2=dim2)
-
-
-class DiagonalGrad(Op):
-    """zeros(shape) with g written on a diagonal: the backward of diagonal (and of diag_embed's backward)."""
-
-    name = "DiagonalBackwardBackward0"
-
-    @staticmethod
-    def forward(ctx, g, shape, offset, dim1, dim2):
-        ctx.args = (offset, dim1, dim2)
-        out = xp_of(g).zeros(shape, g.dtype)
-        diagonal_view(out, offset, dim1, dim2)[...] = g
-        return out
-
-    @staticmethod
-    def backward(ctx, gg):
-        return gg.diagonal(*ctx.args)
-
-
-@declare()
-def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal over (dim1, dim2), appended as the last dim, as a view (offset > 0: above the main one)."""
-    d1, d2 = diagonal_dims(input._data.ndim, dim1, dim2)
-    return view_op(Diagonal, input, offset=int(offset), dim1=d1, dim2=d2)
-
-
-# -- unbind, split, chunk ----------------------------------------------------------------------------------
-class Unbind(Op):
-    name = "UnbindBackward0"
-
-    @staticmethod
-    def forward(ctx, a, dim):
-        ctx.dim = dim
-        return tuple(index_view(a, (slice(None),) * dim + (i,)) for i in range(a.shape[dim]))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        from .joining import stack
-
-        return stack(grads, ctx.dim)
-
-
-class Split(Op):
-    name = "SplitBackward0"
-
-    @staticmethod
-    def forward(ctx, a, sizes, dim):
-        ctx.dim = dim
-        out, start = [], 0
-        for s in sizes:
-            out.append(index_view(a, (slice(None),) * dim + (slice(start, start + s),)))
-            start += s
-        return tuple(out)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        from .joining import cat
-
-        return cat(grads, ctx.dim)
-
-
-SplitWithSizes = _node(Split, "SplitWithSizesBackward0")
-
-
-def _multi_view(op, input: Tensor, **params) -> tuple:
-    if STATE.enabled and input._requires_grad:
-        outs = op.apply(input, **params)
-        for i, o in enumerate(outs):
-            # PyTorch forbids in-place ops on these outputs; the in-place check reads this mark
-            o._extras()["multi_view"] = (op.name.split("Backward")[0], i)
-    else:
-        outs = tuple(_wrap(o) for o in op.forward(NULL_CTX, input._data, **params))
-    return tuple(mark_view(o, input) for o in outs)
-
-
-def _check_1d(input: Tensor, name: str) -> None:
-    if input._data.ndim == 0:
-        raise RuntimeError(f"{name} expects at least a 1-dimensional tensor")
-
-
-@declare()
-def unbind(input: Tensor, dim: int = 0) -> tuple:
-    """Tuple of all slices along dim (views)."""
-    if input._data.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    return _multi_view(Unbind, input, dim=_wrap_dim(dim, input._data.ndim))
-
-
-@declare()
-def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Split into chunks of a given size (the last may be smaller), or of the listed sizes, along dim (views)."""
-    if not isinstance(split_size_or_sections, (int, np.integer)):
-        return split_with_sizes(tensor, split_size_or_sections, dim)
-    _check_1d(tensor, "split")
-    d = _wrap_dim(dim, tensor._data.ndim)
-    size = tensor._data.shape[d]
-    step = int(split_size_or_sections)
-    if step < 0:
-        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-    if step == 0 and size:
-        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-    sizes = [min(step, size - i) for i in range(0, size, step)] if size else [0]
-    return _multi_view(Split, tensor, sizes=sizes, dim=d)
-
-
-@declare()
-def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
-    """Split into pieces of the listed sizes along dim (views)."""
-    _check_1d(input, "split")
-    d = _wrap_dim(dim, input._data.ndim)
-    size = input._data.shape[d]
-    sizes = [int(s) for s in split_sizes]
-    if any(s < 0 for s in sizes):
-        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
-                           f"split_sizes={sizes}")
-    if sum(sizes) != size:
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
-                           f"dimension {d}), but got split_sizes={sizes}")
-    return _multi_view(SplitWithSizes, input, sizes=sizes, dim=d)
-
-
-@declare()
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """Split into at most `chunks` pieces of size ceil(n / chunks) along dim (views)."""
-    _check_1d(input, "chunk")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = _wrap_dim(dim, input._data.ndim)
-    size = input._data.shape[d]
-    if size == 0:  # PyTorch returns `chunks` empty pieces here
-        return split_with_sizes(input, [0] * chunks, d)
-    return split(input, -(-size // chunks), d)
-
-
-@declare()
-def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
-    """Split into n parts (sizes differing by at most one) or at the given indices, along dim (views)."""
-    if input._data.ndim == 0:
-        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
-    if isinstance(indices_or_sections, Tensor):
-        t = indices_or_sections
-        if t._data.ndim > 1:
-            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
-                               f"one-dimensional tensor, but got a tensor with {t._data.ndim} dims")
-        if t._data.dtype != np.int64:
-            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
-                               f"{_scalar_name(t.dtype)}")
-        indices_or_sections = t.item() if t._data.ndim == 0 else t.tolist()
-    d = _wrap_dim(dim, input._data.ndim)
-    size = input._data.shape[d]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        n = int(indices_or_sections)
-        if n <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
-        q, r = divmod(size, n)
-        bounds = np.cumsum([0] + [q + 1] * r + [q] * (n - r)).tolist()
-    else:
-        bounds = [0] + [int(i) for i in indices_or_sections] + [None]
-    return tuple(view_op(BasicIndex, input, index=(slice(None),) * d + (slice(lo, hi),))
-                 for lo, hi in zip(bounds, bounds[1:]))
-
-
-# -- as_strided -------------------------------------------------------------------------------------------------
-def _positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:
-    """Storage index (in elements) of every element of a strided layout."""
-    pos = np.full(shape, offset, dtype=np.int64)
-    for d, (n, s) in enumerate(zip(shape, strides)):
-        axis = [1] * len(shape)
-        axis[d] = n
-        pos = pos + (np.arange(n, dtype=np.int64) * s).reshape(axis)
-    return pos
-
-
-class AsStrided(Op):
-    name = "AsStridedBackward0"
-
-    @staticmethod
-    def forward(ctx, a, size, stride, storage_offset):
-        item = a.itemsize
-        own_offset = (a.__array_interface__["data"][0] - _root(a).__array_interface__["data"][0]) // item
-        ctx.geometry = (a.shape, tuple(s // item for s in a.strides), own_offset, size, stride, storage_offset)
-        return restride(a, size, tuple(s * item for s in stride), (storage_offset - own_offset) * item)
-
-    @staticmethod
-    def backward(ctx, g):
-        from .._factories import zeros
-
-        in_shape, in_stride, in_offset, size, stride, offset = ctx.geometry
-        out_pos = _positions(size, stride, offset).reshape(-1)
-        in_pos = _positions(in_shape, in_stride, in_offset).reshape(-1)
-        if in_pos.size == 0 or out_pos.size == 0:
-            return zeros(in_shape, dtype=g.dtype)
-        lo = int(min(out_pos.min(), in_pos.min()))
-        hi = int(max(out_pos.max(), in_pos.max())) + 1
-        # scatter into the touched part of the storage, then read back what the input's elements see
-        storage = zeros(hi - lo, dtype=g.dtype).index_add(0, _wrap(out_pos - lo), g.reshape(-1))
-        gx = storage.index_select(0, _wrap(in_pos - lo))
-        counts = np.bincount(in_pos - lo)[in_pos - lo]
-        if counts.max() > 1:  # input elements sharing memory split its gradient
-            gx = gx / _wrap(counts.astype(g._data.dtype))
-        return gx.reshape(in_shape)
-
-
-AsStridedInplace = _node(AsStrided, "AsStridedBackward1")
-
-
-def _as_strided(input: Tensor, size, stride, storage_offset, op=AsStrided) -> Tensor:
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
-    if len(size) != len(stride):
-        raise RuntimeError("mismatch in length of strides and shape")
-    if any(s < 0 for s in stride):
-        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
-                           f"{list(stride)}")
-    if any(s < 0 for s in size):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
-    a = input._data
-    offset = input.storage_offset() if storage_offset is None else int(storage_offset)
-    if offset < 0:
-        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    root = _root(a)
-    if not all(size):
-        need = 0
-    else:
-        need = (offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1) * a.itemsize
-    if need > root.nbytes:
-        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
-                           f"itemsize {a.itemsize} requiring a storage size of {need} are out of bounds for storage "
-                           f"of size {root.nbytes}")
-    return view_op(op, input, size=size, stride=stride, storage_offset=offset)
-
-
-@declare()
-def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
-    """A view of input's memory with explicit sizes, strides and storage offset (in elements)."""
-    return _as_strided(input, size, stride, storage_offset)
-
-
 # -- in-place shape ops --------------------------------------------------------------------------------------------
 def _commit_shape(self: Tensor, out: Tensor) -> Tensor:
     """Give self out's layout and history (out is a view of self)."""
@@ -958,7 +721,7 @@ def _commit_shape(self: Tensor, out: Tensor) -> Tensor:
     return self
 
 
-def _shape_inplace(fn):
+def shape_inplace(fn):
     def method(self: Tensor, *args, **kwargs) -> Tensor:
         check_inplace_allowed(self)
         return _commit_shape(self, fn(self, *args, **kwargs))
@@ -968,34 +731,29 @@ def _shape_inplace(fn):
     return method
 
 
-@_shape_inplace
+@shape_inplace
 def squeeze_(self: Tensor, dim=None) -> Tensor:
     return _squeeze(self, dim, True)
 
 
-@_shape_inplace
+@shape_inplace
 def unsqueeze_(self: Tensor, dim: int) -> Tensor:
     shape = self._data.shape
     d = _wrap_dim(dim, len(shape) + 1)
     return view_op(UnsqueezeInplace, self, shape=shape[:d] + (1,) + shape[d:])
 
 
-@_shape_inplace
+@shape_inplace
 def t_(self: Tensor) -> Tensor:
     _check_t(self)
     return view_op(TInplace, self)
 
 
-@_shape_inplace
+@shape_inplace
 def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return _transpose(self, dim0, dim1, TransposeInplace)
 
 
-@_shape_inplace
-def as_strided_(self: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
-    return _as_strided(self, size, stride, storage_offset, AsStridedInplace)
-
-
-for _fn in (squeeze_, unsqueeze_, t_, transpose_, as_strided_):
+for _fn in (squeeze_, unsqueeze_, t_, transpose_):
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.swapaxes_ = Tensor.swapdims_ = transpose_
