@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+_DEVICE_STRING = re.compile(r"[A-Za-z_]+(:(0|[1-9][0-9]*))?$")
+
+
+def _accelerator() -> str:
+    """The device type a bare integer names: CUDA when it is usable (PyTorch's current accelerator)."""
+    from .backend import cuda_available
+
+    if not cuda_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    return "cuda"
+
 
 class device:
     """Where a tensor's memory lives: 'cpu', or 'cuda[:index]' when CuPy and a GPU are present."""
@@ -13,28 +26,29 @@ class device:
             self.type, self.index = type.type, type.index
             return
         if isinstance(type, int) and not isinstance(type, bool):
-            type, index = "cuda", type
+            type, index = _accelerator(), type
         if not isinstance(type, str):
             raise TypeError(f"device() expected a string or int, got {type.__class__.__name__}")
+        if not _DEVICE_STRING.match(type):
+            raise RuntimeError(f"Invalid device string: '{type}'")
         if ":" in type:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed "
                                    f"explicitly: {type}")
             type, _, idx = type.partition(":")
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
         if type not in ("cpu", "cuda", "meta", "mps"):
             raise RuntimeError(
                 "Expected one of cpu, cuda, mps, meta device type at start of device string: " + type)
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative, got {index}")
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = type, index
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and self.type == other.type and self.index == other.index
+        # like torch.device, only devices compare equal: `t.device == "cpu"` is False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))

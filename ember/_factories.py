@@ -103,6 +103,11 @@ def _infer_array(data, dtype):
 
 
 def _is_sequence(x) -> bool:
+    cls = x.__class__
+    if cls is list or cls is tuple:
+        return True
+    if cls in _PLAIN:
+        return False
     return isinstance(x, (list, tuple, builtins.range)) or (isinstance(x, Sequence) and not isinstance(x, (str, bytes)))
 
 
@@ -150,16 +155,17 @@ def _infer_dtype(data) -> D.dtype:
         return _leaf_dtype(data)
     if not len(data):
         return D.get_default_dtype()
+    kinds = set(map(type, data))
     out = None
-    seen_plain: set = set()
-    for x in data:
-        cls = x.__class__
-        if cls in _PLAIN:
-            if cls in seen_plain:
-                continue
-            seen_plain.add(cls)
-        d = _infer_dtype(x)
+    for cls in kinds & _PLAIN:  # Python scalars: one dtype per type, however many there are
+        d = _leaf_dtype(cls())
         out = d if out is None else D.promote_types(out, d)
+    if kinds <= _PLAIN:
+        return out
+    for x in data:
+        if x.__class__ not in _PLAIN:
+            d = _infer_dtype(x)
+            out = d if out is None else D.promote_types(out, d)
     return out
 
 
@@ -211,6 +217,8 @@ def _leaves_to_array(flat: list, dt: D.dtype) -> np.ndarray:
 
 
 def _check_int_range(arr: np.ndarray, dt: D.dtype) -> None:
+    if arr.dtype == dt.np or arr.dtype.kind == "b":
+        return
     info = np.iinfo(dt.np)
     if arr.dtype.kind == "f":
         # NaN fails both comparisons; 2**63 is the first float64 beyond int64
@@ -276,19 +284,41 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return _wrap(ndarray)
 
 
-def from_dlpack(ext_tensor) -> Tensor:
-    """A tensor sharing memory with any object that speaks DLPack (NumPy, PyTorch, CuPy...)."""
+def from_dlpack(ext_tensor, *, device=None, copy: bool | None = None) -> Tensor:
+    """A tensor sharing memory with any object that speaks DLPack (NumPy, PyTorch, CuPy...) or a DLPack capsule."""
     if isinstance(ext_tensor, Tensor):
-        return ext_tensor
-    dev_type, dev_id = ext_tensor.__dlpack_device__()
-    if int(dev_type) == 1:  # kDLCPU
-        arr = np.from_dlpack(ext_tensor)
+        out = ext_tensor
     else:
-        from .backend import xp_for
+        if type(ext_tensor).__name__ == "PyCapsule":
+            ext_tensor = _Capsule(ext_tensor)
+        elif not hasattr(ext_tensor, "__dlpack__"):
+            raise RuntimeError("from_dlpack received an invalid capsule. Note that DLTensor capsules can be consumed "
+                               "only once, so you might have already constructed a tensor from it once.")
+        dev_type, dev_id = ext_tensor.__dlpack_device__()
+        if int(dev_type) == 1:  # kDLCPU
+            arr = np.from_dlpack(ext_tensor)
+        else:
+            from .backend import xp_for
 
-        arr = xp_for(to_device(("cuda", dev_id)[0] + f":{dev_id}")).from_dlpack(ext_tensor)
-    D.from_numpy_dtype(arr.dtype)
-    return _wrap(arr)
+            arr = xp_for(to_device(f"cuda:{dev_id}")).from_dlpack(ext_tensor)
+        D.from_numpy_dtype(arr.dtype)
+        out = _wrap(arr)
+    if device is not None:
+        out = out.to(device)
+    return out.clone() if copy else out
+
+
+class _Capsule:
+    """Adapts a bare DLPack capsule (assumed on the CPU) to the protocol NumPy consumes."""
+
+    def __init__(self, capsule) -> None:
+        self._capsule = capsule
+
+    def __dlpack__(self, **kwargs):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)
 
 
 # -- filled -------------------------------------------------------------------------------------------
@@ -372,24 +402,27 @@ def _fill_number(value, name: str):
     raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not {type(value).__name__}")
 
 
-def _fill_array(value, dt: D.dtype) -> np.ndarray:
-    """value as a 0-dim array of dtype dt, raising PyTorch's overflow error when it does not fit."""
+def _fill_array(value, dt: D.dtype):
+    """value ready to fill a dtype-dt array, raising PyTorch's overflow error when it does not fit."""
     ok = True
     if dt.is_floating_point:
-        if isinstance(value, float) and math.isfinite(value):
-            ok = abs(value) <= float(np.finfo(dt.np).max)
-        elif isinstance(value, int):
-            ok = abs(value) <= float(np.finfo(dt.np).max)
+        if isinstance(value, float) and math.isfinite(value) or isinstance(value, int):
+            ok = abs(value) <= _FLOAT_MAX[dt.name]
     elif dt is not D.bool:
         info = np.iinfo(dt.np)
-        low = -int(info.max) if dt is D.uint8 else int(info.min)  # PyTorch lets -255..-1 wrap into uint8
         if isinstance(value, float):
             ok = info.min <= value <= info.max  # False for NaN
         else:
+            low = -int(info.max) if dt is D.uint8 else int(info.min)  # PyTorch lets -255..-1 wrap into uint8
             ok = low <= value <= info.max
+            if value < 0 and dt is D.uint8:
+                value += 256
     if not ok:
         raise RuntimeError(f"value cannot be converted to type {_CPP_NAMES[dt.name]} without overflow")
-    return np.array(value).astype(dt.np)
+    return value
+
+
+_FLOAT_MAX = {name: float(np.finfo(name).max) for name in ("float16", "float32", "float64")}
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
@@ -461,16 +494,23 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     if dt.is_floating_point:
         n = math.ceil((end - start) / step)
     elif dt is D.int64:  # PyTorch sizes int64 ranges from the arguments truncated to integers
-        n = math.ceil((int(end) - int(start)) / int(step)) if int(step) else math.inf
+        if not int(step):
+            raise ValueError("step must be nonzero")
+        n = math.ceil((int(end) - int(start)) / int(step))
     else:
         n = math.ceil((end - start) / step)
     if not 0 <= n < 2**63:
         raise RuntimeError("invalid size, possible overflow?")
     if dt.is_floating_point:
-        values = start + np.arange(n, dtype=np.float64) * step
+        values = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
     else:
-        values = int(start) + np.arange(n, dtype=np.int64) * int(step)
-    t = finish(values.astype(dt.np), device=device, requires_grad=requires_grad)
+        first, stride = int(start), int(step)  # a fractional step truncates (to 0), as in PyTorch
+        if stride:
+            values = np.arange(first, first + n * stride, stride, dtype=np.int64)
+        else:
+            values = np.full(n, first, dtype=np.int64)
+        values = values.astype(dt.np, copy=False)
+    t = finish(values, device=device, requires_grad=requires_grad)
     return _into_out(t, out, "arange")
 
 

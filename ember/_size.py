@@ -65,10 +65,11 @@ def broadcast_batch(sa: tuple, sb: tuple) -> tuple:
     """Broadcast two shapes, raising PyTorch's RuntimeError when they are incompatible."""
     n = max(len(sa), len(sb))
     sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    out = []
-    for i, (x, y) in enumerate(zip(sa, sb)):
+    out = [0] * n
+    for i in range(n - 1, -1, -1):  # PyTorch reports the right-most mismatch
+        x, y = sa[i], sb[i]
         if x != y and x != 1 and y != 1:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                                f"non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
+        out[i] = y if x == 1 else x
     return tuple(out)

@@ -47,16 +47,20 @@ _SAVED_FREED = (
 class Node:
     """A node of the backward graph (what `tensor.grad_fn` returns)."""
 
-    __slots__ = ("next_functions", "_saved", "_versions", "_released", "_in_meta", "_out_meta",
-                 "_pre_hooks", "_hooks", "_retained", "needs_input_grad", "__dict__", "__weakref__")
+    __slots__ = ("next_functions", "_in_meta", "needs_input_grad", "__dict__", "__weakref__")
+
+    # Rarely-set state lives in the instance __dict__ with these class-level defaults, so that creating
+    # a node (once per recorded op) costs no attribute stores beyond the three slots.
+    _saved = None
+    _versions = ()
+    _released = False
+    _out_meta = None
+    _pre_hooks = None
+    _hooks = None
+    _retained = None
 
     def __init__(self) -> None:
-        self._saved = None
-        self._released = False
-        self._pre_hooks = None
-        self._hooks = None
-        self._retained = None
-        self._out_meta = None
+        pass
 
     def name(self) -> str:
         """The node's PyTorch name, e.g. 'AddBackward0'."""
@@ -224,7 +228,7 @@ def grad_edge(t: Tensor):
     """(node, output_nr) through which gradient flows into t, or (None, 0)."""
     if not t._requires_grad:
         return (None, 0)
-    fn = t.grad_fn
+    fn = t._grad_fn if t._base is None else t.grad_fn  # views may need their grad_fn refreshed
     if fn is not None:
         return (fn, t._output_nr)
     return (accumulate_node(t), 0)
@@ -300,24 +304,29 @@ class OpNode(Node):
         return self._op.backward(self, *grads)
 
 
+_NO_EDGE = (None, 0)
+
+
 def _apply_recorded(cls, inputs, params, arrays=None):
     """Run forward and record a node. `arrays` optionally gives the inputs' (already cast) arrays."""
     node = cls._node()
     edges = []
     meta = []
     needs = []
-    raw = []
-    for k, x in enumerate(inputs):
+    raw = [] if arrays is None else arrays
+    for x in inputs:
         if isinstance(x, Tensor):
-            raw.append(x._data if arrays is None else arrays[k])
+            if arrays is None:
+                raw.append(x._data)
             if x._requires_grad:
-                edges.append(grad_edge(x))
+                fn = x._grad_fn
+                edges.append((fn, x._output_nr) if fn is not None and x._base is None else grad_edge(x))
                 meta.append((x._data.shape, x._data.dtype))
                 needs.append(True)
                 continue
-        else:
-            raw.append(x if arrays is None else arrays[k])
-        edges.append((None, 0))
+        elif arrays is None:
+            raw.append(x)
+        edges.append(_NO_EDGE)
         meta.append(None)
         needs.append(False)
     node.next_functions = tuple(edges)
@@ -350,7 +359,9 @@ def _apply_recorded(cls, inputs, params, arrays=None):
                     saved[k] = None
         if cls.save_output:
             saved.append(result)
-        node.save_for_backward(*saved)
+        node._saved = saved = tuple(saved)
+        node._versions = tuple((t._vbox[0] if t._vbox is not None else 0) if isinstance(t, Tensor) else None
+                               for t in saved)
     return result
 
 

@@ -5,15 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as D
+from .._size import broadcast_batch
 from .._tensor import Tensor, _wrap
 from ._declare import declare
 from .pointwise import _check_operand, operands
 
 
+def _shape_of(x) -> tuple:
+    return x._data.shape if isinstance(x, Tensor) else ()
+
+
+def _check_broadcast(a: tuple, b: tuple) -> None:
+    """PyTorch's error for operand shapes that do not broadcast (NumPy's ValueError reads differently)."""
+    broadcast_batch(a, b)
+
+
 def _compare(np_fn, name):
     def fn(input, other) -> Tensor:
-        x, y = operands(input, _check_operand(other, name))
-        return _wrap(np_fn(x, y))
+        other = _check_operand(other, name)
+        x, y = operands(input, other)
+        try:
+            return _wrap(np.asarray(np_fn(x, y)))
+        except ValueError:
+            _check_broadcast(_shape_of(input), _shape_of(other))
+            raise
 
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name} comparison, giving a bool tensor."
@@ -33,9 +48,10 @@ for _alias, _fn in (("not_equal", ne), ("less", lt), ("less_equal", le), ("great
 
 def _logical(np_fn, name):
     def fn(input, other) -> Tensor:
-        x = input._data if isinstance(input, Tensor) else input
-        y = other._data if isinstance(other, Tensor) else other
-        return _wrap(np.asarray(np_fn(x, y)))
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        _check_broadcast(input._data.shape, other._data.shape)
+        return _wrap(np.asarray(np_fn(input._data, other._data)))
 
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name} of the truth values, giving a bool tensor."
@@ -53,11 +69,17 @@ def logical_not(input: Tensor) -> Tensor:
     return _wrap(np.logical_not(input._data))
 
 
-def _bitwise(np_fn, name):
+def _not_for_floats(kernel: str, dtype: np.dtype) -> NotImplementedError:
+    return NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{D.from_numpy_dtype(dtype)._legacy[:-6]}'")
+
+
+def _bitwise(np_fn, name, kernel):
     def fn(input, other) -> Tensor:
-        x, y = operands(input, _check_operand(other, name))
+        other = _check_operand(other, name)
+        x, y = operands(input, other)
         if x.dtype.kind == "f":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{D.from_numpy_dtype(x.dtype)._legacy[:-6]}'")
+            raise _not_for_floats(kernel, x.dtype)
+        _check_broadcast(_shape_of(input), _shape_of(other))
         return _wrap(np.asarray(np_fn(x, y)))
 
     fn.__name__ = name
@@ -65,18 +87,18 @@ def _bitwise(np_fn, name):
     return declare(name, inplace=True, out=True)(fn)
 
 
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
-bitwise_left_shift = _bitwise(np.left_shift, "bitwise_left_shift")
-bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift")
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and", "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor", "bitwise_xor")
+bitwise_left_shift = _bitwise(np.left_shift, "bitwise_left_shift", "lshift")
+bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift", "rshift")
 
 
 @declare(inplace=True, out=True)
 def bitwise_not(input: Tensor) -> Tensor:
     """Elementwise NOT of integer or bool tensors."""
     if input._data.dtype.kind == "f":
-        raise RuntimeError("bitwise_not is only supported for integer and boolean tensors")
+        raise _not_for_floats("bitwise_not", input._data.dtype)
     return _wrap(np.invert(input._data))
 
 
@@ -137,6 +159,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol:g}")
     if atol < 0:
         raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol:g}")
+    _check_broadcast(input._data.shape, other._data.shape)
     return _wrap(np.asarray(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 

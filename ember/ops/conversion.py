@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as Device
 from .._device import to_device
-from .._factories import empty_like_array
+from .._factories import _fill_array, empty_like_array
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import NULL_CTX, Op
@@ -106,12 +106,10 @@ Tensor.cuda = cuda
 
 
 def type_(self: Tensor, dtype=None, non_blocking: bool = False, **kwargs):
-    """With no argument, the legacy type name ('ember.FloatTensor'); otherwise a cast."""
+    """The type name ('ember.FloatTensor') with no argument, else a cast to a dtype, legacy class or type name."""
     if dtype is None:
         prefix = "ember." if self._data.__class__ is np.ndarray else "ember.cuda."
         return prefix + self.dtype._legacy
-    if isinstance(dtype, type) and issubclass(dtype, Tensor) and hasattr(dtype, "_dtype"):
-        dtype = dtype._dtype
     return to(self, D.to_dtype(dtype))
 
 
@@ -131,7 +129,7 @@ class Clone(Op):
 
     @staticmethod
     def forward(ctx, a, contiguous=False):
-        if contiguous or a.__class__ is not np.ndarray:
+        if contiguous or a.__class__ is not np.ndarray or a.flags.c_contiguous:
             return a.copy()
         out = empty_like_array(a, a.dtype)  # keeps a transposed input's strides, as PyTorch's clone does
         out[...] = a
@@ -217,7 +215,7 @@ Tensor.copy_ = copy_
 
 
 class Fill(Op):
-    name = "FillBackward0"
+    name = "FillBackward2"
 
     @staticmethod
     def forward(ctx, a, value):
@@ -228,15 +226,41 @@ class Fill(Op):
         return g * 0
 
 
+class FillTensor(Op):
+    """fill_ with a 0-dim tensor: the value receives the sum of the gradient."""
+
+    name = "FillBackward3"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, g.sum()
+
+
+class Zero(Op):
+    name = "ZeroBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.zeros_like(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
 def fill_(self: Tensor, value) -> Tensor:
     """Fill self with a scalar (or 0-dim tensor) in place."""
-    from .._factories import _fill_array
-
     check_inplace_allowed(self)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
+        if STATE.enabled and (self._requires_grad or value._requires_grad):
+            return commit_inplace(self, FillTensor.apply(self, value.to(self.dtype)))
         value = value.item()
     elif isinstance(value, np.generic):
         value = value.item()
@@ -246,14 +270,36 @@ def fill_(self: Tensor, value) -> Tensor:
     value = _fill_array(value, self.dtype)
     if STATE.enabled and self._requires_grad:
         return commit_inplace(self, Fill.apply(self, value=value))
-    _writable(self)[...] = value
+    _fillable(self)[...] = value
     self._bump_version()
     return self
 
 
+def _fillable(t: Tensor):
+    """t's array for writing one value everywhere: unlike copy_, PyTorch lets fill_ write expanded tensors.
+
+    NumPy marks expanded (broadcast) views read-only, so we write through an alias of their root array.
+    """
+    a = t._data
+    if a.flags.writeable or a.__class__ is not np.ndarray:
+        return a
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.writeable and root.flags.c_contiguous):
+        return _writable(t)
+    offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(a.shape, a.dtype, buffer=root, offset=offset, strides=a.strides)
+
+
 def zero_(self: Tensor) -> Tensor:
     """Fill self with zeros in place."""
-    return fill_(self, 0)
+    check_inplace_allowed(self)
+    if STATE.enabled and self._requires_grad:
+        return commit_inplace(self, Zero.apply(self))
+    _fillable(self)[...] = 0
+    self._bump_version()
+    return self
 
 
 Tensor.fill_ = fill_

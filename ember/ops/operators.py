@@ -10,9 +10,13 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
+from ..autograd.graph import _apply_recorded
 from . import comparison as C
 from . import pointwise as P
 from ._declare import apply_inplace
+
+
+_NO_PARAMS: dict = {}
 
 
 def _fast(op, np_fn, slow, bools: bool = True):
@@ -20,9 +24,9 @@ def _fast(op, np_fn, slow, bools: bool = True):
         if other.__class__ is Tensor:
             a, b = self._data, other._data
             if a.dtype is b.dtype and a.__class__ is np.ndarray and (bools or a.dtype.kind != "b"):
-                if STATE.enabled and (self._requires_grad or other._requires_grad):
-                    return slow(self, other)
                 try:
+                    if STATE.enabled and (self._requires_grad or other._requires_grad):
+                        return _apply_recorded(op, (self, other), _NO_PARAMS)
                     return _wrap(np_fn(a, b))
                 except ValueError:
                     P.raise_if_not_broadcastable(a, b)
