@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import Tensor, _init_slots
+from ._tensor import Tensor, _wrap
 
 # C++ type names PyTorch prints in its legacy-constructor dtype mismatch error
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -36,13 +36,11 @@ def legacy_new(cls: type, dtype: D.dtype | None, args: tuple, kwargs: dict) -> T
                         "of: (*, device), (Tensor other), (tuple of ints size, *, device), (object data, *, device)")
     explicit = dtype is not None
     dtype = dtype if explicit else D.get_default_dtype()
-    t = object.__new__(cls)
     if len(args) == 1 and isinstance(args[0], Tensor):
         other = args[0]
         if explicit and other.dtype is not dtype:
             raise TypeError(f"expected {_options(dtype)} (got {_options(other.dtype)})")
-        _init_slots(t, other._data)  # an alias sharing memory, as PyTorch returns
-        return t
+        return _as_class(_wrap(other._data), cls)  # an alias sharing memory, as PyTorch returns
     if len(args) == 1 and not _is_int(args[0]) and not _is_size(args[0]):
         data = _data_array(args[0], dtype)
     else:
@@ -52,7 +50,12 @@ def legacy_new(cls: type, dtype: D.dtype | None, args: tuple, kwargs: dict) -> T
         from .backend import move
 
         data = move(data, to_device(device))
-    _init_slots(t, data)
+    return _as_class(_wrap(data), cls)
+
+
+def _as_class(t: Tensor, cls: type) -> Tensor:
+    if cls is not Tensor and isinstance(cls, type) and issubclass(cls, Tensor):
+        t.__class__ = cls
     return t
 
 

@@ -19,6 +19,7 @@ from ._device import CPU
 from ._size import Size
 
 _new = object.__new__
+_tuple_new = tuple.__new__  # builds ember.Size without re-validating sizes NumPy already checked
 
 
 def _wrap(data, requires_grad: bool = False) -> Tensor:
@@ -38,17 +39,6 @@ def _wrap(data, requires_grad: bool = False) -> Tensor:
     return t
 
 
-def _init_slots(t: Tensor, data, requires_grad: bool = False) -> None:
-    t._data = data
-    t._requires_grad = requires_grad
-    t._grad_fn = None
-    t._output_nr = 0
-    t._grad = None
-    t._base = None
-    t._vbox = None
-    t._extra = None
-
-
 class Tensor:
     """A multi-dimensional array with autograd support, following `torch.Tensor`."""
 
@@ -56,29 +46,11 @@ class Tensor:
                  "__weakref__", "__dict__")
     __array_priority__ = 1000  # NumPy defers `ndarray + tensor` to Tensor.__radd__
 
-    def __new__(cls, *args, device=None, dtype=None):
+    def __new__(cls, *args, **kwargs):
         """Legacy constructor: Tensor(2, 3) is uninitialised, Tensor([1, 2]) copies data, both default dtype."""
-        t = _new(cls)
-        dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
-        if len(args) == 1 and isinstance(args[0], Tensor):
-            _init_slots(t, args[0]._data)
-            return t
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
-            data = np.array(args[0], dtype=dt.np)
-        else:
-            shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
-            for s in shape:
-                if not isinstance(s, (int, np.integer)):
-                    raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of type "
-                                    f"{type(s).__name__}")
-            data = np.empty(shape, dtype=dt.np)
-        if device is not None and str(device) != "cpu":
-            from ._device import to_device
-            from .backend import move
+        from ._legacy import legacy_new
 
-            data = move(data, to_device(device))
-        _init_slots(t, data)
-        return t
+        return legacy_new(cls, None, args, kwargs)
 
     def __init__(self, *args, **kwargs) -> None:
         pass
@@ -90,7 +62,7 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)
 
     @property
     def device(self):
@@ -130,7 +102,11 @@ class Tensor:
     def size(self, dim: int | None = None):
         """The shape as an ember.Size, or the length of one dimension."""
         if dim is None:
-            return Size(self._data.shape)
+            return _tuple_new(Size, self._data.shape)
+        if not isinstance(dim, int):
+            raise TypeError(f"size(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def numel(self) -> int:
@@ -403,10 +379,15 @@ class Tensor:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

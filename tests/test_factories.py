@@ -47,19 +47,6 @@ def same_behaviour(expr: str, check_message: bool = True, exact: bool = True, **
         assert repr(ev) == repr(tv).replace("torch", "ember")
 
 
-def known_bugs(cases: list, failing: set, reason: str) -> list:
-    """Mark the cases that fail until a bug outside the tested files is fixed (strict: the fix gets noticed)."""
-    mark = pytest.mark.xfail(strict=True, reason=reason)
-    return [pytest.param(c, marks=mark) if c in failing else c for c in cases]
-
-
-# ember/_tensor.py's Tensor.__new__ should hand over to ember._legacy.legacy_new, which FloatTensor & co. use
-TENSOR_NEW = "ember.Tensor.__new__ does not yet follow PyTorch's legacy constructor (_legacy.legacy_new does)"
-TENSOR_NEW_CASES = {"lib.Tensor()", "lib.Tensor([[1, 2], [3]])", "lib.Tensor(2, 3.0)", "lib.Tensor(-1)",
-                    "lib.Tensor(None)", "lib.Tensor(True)", "lib.Tensor(2.5)", "lib.Tensor('a')", "lib.Tensor(2, (3,))",
-                    "lib.Tensor([1, 2], dtype=lib.float64)"}
-
-
 @pytest.fixture
 def float64_default():
     """Run a test with float64 as the default dtype in both libraries."""
@@ -181,20 +168,19 @@ LEGACY_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("expr", known_bugs(LEGACY_CASES, TENSOR_NEW_CASES, TENSOR_NEW))
+@pytest.mark.parametrize("expr", LEGACY_CASES)
 def test_legacy_constructors(expr):
     """ember.Tensor(...) and FloatTensor/LongTensor/... build what torch's legacy constructors build."""
     same_behaviour(expr)
 
 
-@pytest.mark.parametrize("expr", known_bugs(LEGACY_ERRORS, TENSOR_NEW_CASES, TENSOR_NEW))
+@pytest.mark.parametrize("expr", LEGACY_ERRORS)
 def test_legacy_constructor_errors(expr):
     """Bad legacy-constructor arguments raise torch's exception type and message."""
     same_behaviour(expr)
 
 
-@pytest.mark.parametrize("expr", known_bugs(["lib.Tensor([1, 2], dtype=lib.float64)", "lib.Tensor(foo=1)"],
-                                            TENSOR_NEW_CASES, TENSOR_NEW))
+@pytest.mark.parametrize("expr", ["lib.Tensor([1, 2], dtype=lib.float64)", "lib.Tensor(foo=1)"])
 def test_legacy_constructor_rejects_keywords(expr):
     """Keywords other than device= are rejected with a TypeError (torch's message lists its overloads)."""
     same_behaviour(expr, check_message=False)

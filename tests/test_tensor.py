@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import ember
-from tests.test_factories import known_bugs, same_behaviour
+from tests.test_factories import same_behaviour
 
 MODULES = {"pickle": pickle, "copy": copy}
 
@@ -40,14 +40,10 @@ def test_layout_attributes(layout):
         assert x_e.size(d) == x_t.size(d) and x_e.stride(d) == x_t.stride(d)
 
 
-# ember/_tensor.py: Tensor.size() indexes NumPy's shape tuple directly (0-dim, non-int dims)
-SIZE_BUG = "Tensor.size(dim) on a 0-dim tensor / with a non-int dim gives Python's errors, not torch's"
-
-
-@pytest.mark.parametrize("expr", known_bugs([
+@pytest.mark.parametrize("expr", [
     "lib.ones(2, 3, 4).size(3)", "lib.ones(2, 3, 4).size(-4)", "lib.ones(2, 3, 4).stride(3)",
     "lib.ones(()).size(0)", "lib.ones(()).size(-1)", "lib.ones(2).size('a')",
-], {"lib.ones(()).size(0)", "lib.ones(()).size(-1)", "lib.ones(2).size('a')"}, SIZE_BUG))
+])
 def test_dimension_errors(expr):
     """Out-of-range dims raise IndexError with torch's message."""
     same_behaviour(expr)
@@ -86,9 +82,7 @@ def test_python_protocols(expr):
     same_behaviour(expr)
 
 
-@pytest.mark.parametrize("expr", known_bugs(["int(lib.tensor([1, 2]))", "float(lib.tensor([1, 2]))"],
-                                            {"int(lib.tensor([1, 2]))", "float(lib.tensor([1, 2]))"},
-                                            "Tensor.__int__/__float__ raise RuntimeError; torch raises ValueError"))
+@pytest.mark.parametrize("expr", ["int(lib.tensor([1, 2]))", "float(lib.tensor([1, 2]))"])
 def test_scalar_conversion_of_many_elements(expr):
     """int()/float() of a multi-element tensor fail (torch raises ValueError)."""
     same_behaviour(expr)

@@ -94,6 +94,13 @@ def check_inplace_allowed(self: Tensor) -> None:
     if STATE.enabled:
         if self._requires_grad and self._grad_fn is None and self._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        extra = self._extra
+        if extra is not None and self._requires_grad and "multi_view" in extra:
+            name, i = extra["multi_view"]
+            raise RuntimeError(f"Output {i} of {name} is a view and is being modified inplace. This view is the "
+                               "output of a function that returns multiple views. Such functions do not allow the "
+                               "output views to be modified inplace. You should replace the inplace operation by an "
+                               "out-of-place one.")
         base = self._base
         if base is not None and base._requires_grad and base._grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "

@@ -11,10 +11,10 @@ import warnings
 
 import numpy as np
 
+from .._size import broadcast_batch
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import NULL_CTX, Op
-from .._size import broadcast_batch
 from ._declare import declare
 
 # C++ type names that some PyTorch messages use ("expected m1 and m2 to have the same dtype, but got: float != double")

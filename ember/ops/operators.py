@@ -15,7 +15,6 @@ from . import comparison as C
 from . import pointwise as P
 from ._declare import apply_inplace
 
-
 _NO_PARAMS: dict = {}
 
 
@@ -161,7 +160,13 @@ Tensor.__rxor__ = _cmp(C.bitwise_xor)
 Tensor.__ixor__ = _inplace(C.bitwise_xor)
 Tensor.__lshift__ = _cmp(C.bitwise_left_shift)
 Tensor.__rshift__ = _cmp(C.bitwise_right_shift)
-Tensor.__invert__ = lambda self: C.bitwise_not(self)
+def _invert(self):
+    if self._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return C.bitwise_not(self)
+
+
+Tensor.__invert__ = _invert
 Tensor.__hash__ = object.__hash__
 
 

@@ -165,7 +165,7 @@ def test_invert_on_floats_is_an_error():
     """~ on a float tensor is an error (torch raises TypeError naming the operator)."""
     with pytest.raises(TypeError, match="operator.invert"):
         ~torch.tensor([1.0])
-    with pytest.raises((TypeError, NotImplementedError)):
+    with pytest.raises(TypeError, match="operator.invert"):
         ~ember.tensor([1.0])
 
 

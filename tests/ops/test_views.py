@@ -514,3 +514,11 @@ def test_double_backward(fn):
     (hge,) = ember.autograd.grad((ge * ge).sum(), e)
     (hgt,) = torch.autograd.grad((gt * gt).sum(), t)
     assert_same(hge, hgt)
+
+
+@pytest.mark.parametrize("lib", [ember, torch])
+def test_inplace_on_multi_view_output_raises(lib):
+    x = lib.ones(4, requires_grad=True)
+    y = x * 1
+    with pytest.raises(RuntimeError, match="Output 1 of Split is a view and is being modified inplace"):
+        y.split(2)[1].mul_(2)
