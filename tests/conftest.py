@@ -12,7 +12,8 @@ def pytest_configure(config) -> None:
         import torch  # noqa: F401
     except ImportError:
         if os.environ.get("EMBER_REQUIRE_ORACLE") == "1":
-            raise pytest.UsageError("PyTorch (the test oracle) is not installed; CI refuses to skip oracle tests") from None
+            raise pytest.UsageError("PyTorch (the test oracle) is not installed; CI refuses to skip oracle "
+                                    "tests") from None
 
 
 @pytest.fixture(autouse=True)
