@@ -74,7 +74,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, axes, keepdim, np_dtype):
         ctx.in_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return np.sum(a, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        return a.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -100,7 +100,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     op = SumAll if axes is None else Sum
     if STATE.enabled and input._requires_grad:
         return op.apply(input, axes=axes, keepdim=keepdim, np_dtype=np_dtype)
-    return _wrap(np.sum(input._data, axis=axes, keepdims=keepdim, dtype=np_dtype))
+    return _wrap(input._data.sum(axis=axes, keepdims=keepdim, dtype=np_dtype))
 
 
 @declare(out=True)
@@ -117,9 +117,8 @@ class Mean(Op):
     def forward(ctx, a, axes, keepdim, np_dtype):
         ctx.in_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         ctx.n = n = _reduced_count(a.shape, axes)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            total = np.sum(a, axis=axes, keepdims=keepdim, dtype=np_dtype)
-            return np.true_divide(total, n, dtype=np_dtype)  # np.mean warns on empty input; PyTorch gives nan
+        total = a.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
+        return np.true_divide(total, n, dtype=np_dtype)  # np.mean warns on empty input; PyTorch gives nan
 
     @staticmethod
     def backward(ctx, g):
