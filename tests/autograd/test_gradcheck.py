@@ -98,8 +98,46 @@ OPS = [
     ("tril", lambda a: ember.tril(a), [(3, 3)], -2, 2),
     ("clone", lambda a: a.clone(), [(2, 3)], -2, 2),
     ("einsum", lambda a, b: ember.einsum("ij,jk->ik", a, b), [(2, 3), (3, 2)], -2, 2),
+    ("exp2", lambda a: ember.exp2(a), [(4,)], -2, 2),
+    ("expm1", lambda a: ember.expm1(a), [(4,)], -2, 2),
+    ("log2", lambda a: ember.log2(a), [(4,)], 0.5, 2),
+    ("log10", lambda a: ember.log10(a), [(4,)], 0.5, 2),
+    ("acos", lambda a: ember.acos(a), [(4,)], -0.9, 0.9),
+    ("atan", lambda a: ember.atan(a), [(4,)], -2, 2),
+    ("cosh", lambda a: ember.cosh(a), [(4,)], -2, 2),
+    ("asinh", lambda a: ember.asinh(a), [(4,)], -2, 2),
+    ("acosh", lambda a: ember.acosh(a), [(4,)], 1.5, 3),
+    ("atanh", lambda a: ember.atanh(a), [(4,)], -0.9, 0.9),
+    ("square", lambda a: ember.square(a), [(4,)], -2, 2),
+    ("frac", lambda a: ember.frac(a), [(4,)], 0.1, 0.9),
+    ("remainder", lambda a, b: ember.remainder(a, b), [(4,), (4,)], 1.1, 1.9),
+    ("fmod", lambda a, b: ember.fmod(a, b), [(4,), (4,)], 1.1, 1.9),
+    ("nan_to_num", lambda a: ember.nan_to_num(a), [(4,)], -2, 2),
+    ("setitem", lambda a, b: _setitem(a, b), [(3, 3), (3,)], -2, 2),
+    ("inverse", lambda a: ember.inverse(a + 3 * ember.eye(3, dtype=ember.float64)), [(3, 3)], -1, 1),
+    ("det", lambda a: ember.det(a), [(3, 3)], -1, 1),
+    ("solve", lambda a, b: ember.linalg.solve(a + 3 * ember.eye(2, dtype=ember.float64), b), [(2, 2), (2,)], -1, 1),
+    ("tensordot", lambda a, b: ember.tensordot(a, b, dims=1), [(2, 3), (3, 2)], -2, 2),
+    ("cumprod", lambda a: ember.cumprod(a, 0), [(4,)], 0.5, 2),
+    ("sort", lambda a: ember.sort(a, 1).values, [(2, 3)], -2, 2),
+    ("topk", lambda a: ember.topk(a, 2).values, [(2, 4)], -2, 2),
+    ("max_dim", lambda a: ember.max(a, 1).values, [(2, 3)], -2, 2),
+    ("roll", lambda a: ember.roll(a, 1, 1), [(2, 3)], -2, 2),
+    ("repeat", lambda a: a.repeat(2, 1), [(2, 3)], -2, 2),
+    ("repeat_interleave", lambda a: ember.repeat_interleave(a, 2, 0), [(2, 3)], -2, 2),
+    ("diagonal", lambda a: ember.diagonal(a, 1), [(3, 3)], -2, 2),
+    ("trace", lambda a: ember.trace(a), [(3, 3)], -2, 2),
+    ("scatter_add", lambda a, b: a.scatter_add(0, ember.tensor([[1, 0, 1]]), b), [(2, 3), (1, 3)], -2, 2),
+    ("take_along_dim", lambda a: ember.take_along_dim(a, ember.tensor([[0], [2]]), 1), [(2, 3)], -2, 2),
     ("chain", lambda a, b: ((a @ b).tanh() * a.sum() + b.t().exp()).mean(0), [(2, 2), (2, 2)], -1, 1),
 ]
+
+
+def _setitem(a, b):
+    y = a * 1
+    y[1] = b * 2
+    y[:, 0] = b.exp()
+    return y
 
 
 @pytest.mark.parametrize("name,fn,shapes,low,high", OPS, ids=[op[0] for op in OPS])
