@@ -18,7 +18,7 @@ from .._size import broadcast_batch
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import NULL_CTX, Op, _apply_recorded
-from ..backend import xp_of
+from ..backend import parallel, xp_of
 from ._declare import declare
 
 _LN2 = math.log(2.0)
@@ -432,7 +432,9 @@ def _np(f):
     np_fn = getattr(np, f)
 
     def run(a):
-        return np_fn(a) if a.__class__ is np.ndarray else getattr(xp_of(a), f)(a)
+        if a.__class__ is np.ndarray:
+            return np_fn(a) if a.size < parallel.MIN_PARALLEL_SIZE else parallel.unary(np_fn, a)
+        return getattr(xp_of(a), f)(a)
 
     return run
 
@@ -478,9 +480,18 @@ for _alias, _target in (("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan
     declare(_alias, inplace=True, out=True)(globals()[_target])
 
 
+def _sigmoid_into(a, out=None):
+    """1 / (1 + exp(-a)) in place in out: four passes, no temporaries."""
+    out = np.negative(a, out=out)
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
+
+
 def _sigmoid(a):
-    # exp of a negative argument only: no overflow warnings for large |a|
-    return (1 / (1 + np.exp(-a))).astype(a.dtype, copy=False)
+    if a.__class__ is not np.ndarray:
+        return 1 / (1 + xp_of(a).exp(-a))
+    return _sigmoid_into(a) if a.size < parallel.MIN_PARALLEL_SIZE else parallel.unary(_sigmoid_into, a)
 
 
 _unary_op("sigmoid", "SigmoidBackward0", _sigmoid, lambda g, y: g * y * (1 - y), **_ONE_OUT)
