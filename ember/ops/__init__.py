@@ -15,6 +15,7 @@ from . import (  # noqa: F401 - imported for their registrations
     reduction,
     sorting,
     strided,
+    unary,
     views,
 )
 from ._declare import FUNCTIONS

@@ -13,6 +13,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import _apply_recorded
 from . import comparison as C
 from . import pointwise as P
+from . import unary as U
 from ._declare import apply_inplace
 
 _NO_PARAMS: dict = {}
@@ -107,9 +108,9 @@ Tensor.__imod__ = _inplace(P.remainder)
 Tensor.__pow__ = lambda self, other: P.pow(self, other)
 Tensor.__rpow__ = _reflected(lambda o, s: P.pow(o, s))
 Tensor.__ipow__ = _inplace(P.pow)
-Tensor.__neg__ = lambda self: P.neg(self)  # noqa: F821 - declared by pointwise._unary_op
+Tensor.__neg__ = lambda self: U.neg(self)  # noqa: F821 - declared by unary._unary_op
 Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = lambda self: P.abs(self)
+Tensor.__abs__ = lambda self: U.abs(self)
 
 
 def _matmul(self, other):
