@@ -40,6 +40,9 @@ def _unary_op(name: str, node: str, fwd, bwd, save=(0,), save_output=False, floa
     })
 
     def fn(input: Tensor) -> Tensor:
+        x = input._data
+        if (not floating or x.dtype.kind == "f") and not (STATE.enabled and input._requires_grad):
+            return _wrap(fwd(x))  # the common no-graph case, without the generic path's calls
         return unary(cls, input, floating)
 
     fn.__name__ = name
