@@ -59,9 +59,6 @@ class Node:
     _hooks = None
     _retained = None
 
-    def __init__(self) -> None:
-        pass
-
     def name(self) -> str:
         """The node's PyTorch name, e.g. 'AddBackward0'."""
         return type(self).__name__
@@ -351,18 +348,32 @@ def _apply_recorded(cls, inputs, params, arrays=None):
         result._requires_grad = True
         result._grad_fn = node
     if cls.save or cls.save_output:
-        saved = [inputs[i] for i in cls.save]
-        if cls.save_needed:
-            for k, i in enumerate(cls.save):
-                users = cls.save_needed.get(i)
-                if users is not None and not any(needs[j] for j in users):
-                    saved[k] = None
-        if cls.save_output:
-            saved.append(result)
-        node._saved = saved = tuple(saved)
-        node._versions = tuple((t._vbox[0] if t._vbox is not None else 0) if isinstance(t, Tensor) else None
-                               for t in saved)
+        _save(node, cls, inputs, needs, result)
     return result
+
+
+def _save(node, cls, inputs, needs, result) -> None:
+    # plain loops: comprehensions and generators cost a frame each on this per-op path
+    saved = []
+    versions = []
+    save_needed = cls.save_needed
+    for i in cls.save:
+        t = inputs[i]
+        if save_needed is not None:
+            users = save_needed.get(i)
+            if users is not None:
+                for j in users:
+                    if needs[j]:
+                        break
+                else:
+                    t = None  # no gradient that needs this input is wanted
+        saved.append(t)
+        versions.append((t._vbox[0] if t._vbox is not None else 0) if isinstance(t, Tensor) else None)
+    if cls.save_output:
+        saved.append(result)
+        versions.append(result._vbox[0] if result._vbox is not None else 0)
+    node._saved = tuple(saved)
+    node._versions = tuple(versions)
 
 
 def dtype_of_meta(meta):
