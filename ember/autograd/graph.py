@@ -371,7 +371,8 @@ def _save(node, cls, inputs, needs, result) -> None:
         versions.append((t._vbox[0] if t._vbox is not None else 0) if isinstance(t, Tensor) else None)
     if cls.save_output:
         saved.append(result)
-        versions.append(result._vbox[0] if result._vbox is not None else 0)
+        is_tensor = isinstance(result, Tensor)  # multi-output ops save their tuple of outputs
+        versions.append((result._vbox[0] if result._vbox is not None else 0) if is_tensor else None)
     node._saved = tuple(saved)
     node._versions = tuple(versions)
 
