@@ -20,7 +20,7 @@ from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import NULL_CTX, Op
 from ._declare import check_inplace_allowed, commit_inplace, declare
-from .views import basic_index
+from .views import basic_index, mark_view
 
 _NOT_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
 _MAX_SEQUENCE_AS_TUPLE = 32  # NumPy's limit for treating a list as a tuple of indices
@@ -230,6 +230,12 @@ def getitem(self: Tensor, index) -> Tensor:
         if not -size <= index < size:
             raise IndexError(f"index {index} is out of bounds for dimension 0 with size {size}")
         return basic_index(self, (index, Ellipsis))
+    if index.__class__ is slice and index.step is None and self._data.ndim and \
+            (index.start is None or index.start.__class__ is int) and \
+            (index.stop is None or index.stop.__class__ is int) and not (STATE.enabled and self._requires_grad):
+        part = self._data[index]
+        if part.size:  # t[a:b] without a graph: NumPy's slice is PyTorch's (empty ones differ in offset)
+            return mark_view(_wrap(part), self)
     basic, adv = parse_index(self._data.shape, index)
     if not adv:
         return basic_index(self, basic)
