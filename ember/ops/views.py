@@ -146,6 +146,13 @@ class View(Op):
 @declare(function=False)
 def view(input: Tensor, *shape, size=None, dtype=None) -> Tensor:
     """A view with a new shape (or, given a dtype, the same memory reinterpreted); raises if no view exists."""
+    if size is None and dtype is None and shape and input._data.size and not (STATE.enabled and input._requires_grad):
+        ints = shape if shape[0].__class__ is int else shape[0] if len(shape) == 1 else ()
+        if ints.__class__ in (tuple, Size) and all(s.__class__ is int and (s > 0 or s == -1) for s in ints):
+            try:  # the common no-graph case; impossible shapes fall through to PyTorch's errors below
+                return mark_view(_wrap(input._data.reshape(ints, copy=False)), input)
+            except ValueError:
+                pass
     shape = (size,) if size is not None else (dtype,) if dtype is not None else shape
     if len(shape) == 1 and isinstance(shape[0], (D.dtype, D._BFloat16Placeholder)):
         return _view_dtype(input, shape[0])
