@@ -123,13 +123,21 @@ def _first_min(a, dim):
     return np.argmin(a, axis=dim, keepdims=True)
 
 
+def _max_all(a):
+    return np.maximum.reduce(a, axis=None)  # the ufunc directly: np.max adds a Python layer per call
+
+
+def _min_all(a):
+    return np.minimum.reduce(a, axis=None)
+
+
 def _extreme(input: Tensor, dim, keepdim: bool, other, name: str):
     if other is not None or isinstance(dim, Tensor):
         other = dim if other is None else other
         return maximum(input, other) if name == "max" else minimum(input, other)
     if dim is None:
         _check_not_empty(input, name)
-        op, fn = (_MaxAll, np.max) if name == "max" else (_MinAll, np.min)
+        op, fn = (_MaxAll, _max_all) if name == "max" else (_MinAll, _min_all)
         return op.apply(input, fn=fn)
     dim = _wrap_dim(dim, input._data.ndim)
     _check_nonempty_dim(input, dim, name)
