@@ -58,6 +58,7 @@ class Node:
     _pre_hooks = None
     _hooks = None
     _retained = None
+    _saves_own_output = False
 
     def name(self) -> str:
         """The node's PyTorch name, e.g. 'AddBackward0'."""
@@ -105,6 +106,13 @@ class Node:
         for i, (t, v) in enumerate(zip(saved, self._versions)):
             if v is not None and t._version != v:
                 raise RuntimeError(_modified_message(t, i, self, v))
+        if self._saves_own_output:
+            # Note [saved outputs]: the output was kept without its grad_fn (no node <-> tensor cycle);
+            # hand it out again attached to this node, so that double backward sees its history
+            alias = saved[-1]
+            out = _wrap(alias._data)
+            out._vbox, out._requires_grad, out._grad_fn = alias._vbox, True, self
+            return saved[:-1] + (out,)
         return saved
 
     def _release(self) -> None:
@@ -370,9 +378,17 @@ def _save(node, cls, inputs, needs, result) -> None:
         saved.append(t)
         versions.append((t._vbox[0] if t._vbox is not None else 0) if isinstance(t, Tensor) else None)
     if cls.save_output:
-        saved.append(result)
-        is_tensor = isinstance(result, Tensor)  # multi-output ops save their tuple of outputs
-        versions.append((result._vbox[0] if result._vbox is not None else 0) if is_tensor else None)
+        if isinstance(result, Tensor):
+            if result._vbox is None:
+                result._vbox = [0]
+            alias = _wrap(result._data)  # see Note [saved outputs] in Node.saved_tensors
+            alias._vbox = result._vbox
+            saved.append(alias)
+            versions.append(result._vbox[0])
+            node._saves_own_output = True
+        else:  # multi-output ops save their tuple of outputs
+            saved.append(result)
+            versions.append(None)
     node._saved = tuple(saved)
     node._versions = tuple(versions)
 
