@@ -81,13 +81,13 @@ def _sizes(args: tuple) -> tuple:
 
 
 def _data_array(data, dtype: D.dtype) -> np.ndarray:
-    from ._factories import _infer_array, _is_sequence
+    from ._from_data import _is_sequence, infer_array
 
     if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if not (_is_sequence(data) or isinstance(data, np.ndarray)):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-    return _infer_array(data, dtype)
+    return infer_array(data, dtype)
 
 
 class _LegacyMeta(type):
