@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from .. import _dtype as D
 from .._size import Size
 from .._tensor import Tensor, _wrap, _wrap_dim
@@ -74,6 +76,9 @@ def _is_skipped(t: Tensor) -> bool:
 @declare(out=True)
 def cat(tensors, dim: int = 0) -> Tensor:
     """Concatenate tensors along an existing dim (1-d empty tensors are skipped, as in PyTorch)."""
+    fast = _cat_fast(tensors, dim)
+    if fast is not None:
+        return fast
     dt = _common(tensors, "cat")
     ref = next((t for t in tensors if not _is_skipped(t)), tensors[0])
     for i, t in enumerate(tensors):
@@ -92,6 +97,29 @@ def cat(tensors, dim: int = 0) -> Tensor:
                                    f"got size {b} for tensor number {i} in the list.")
     arrays = [t._data if t._data.dtype == dt.np else t._data.astype(dt.np) for t in tensors]
     return _record_or_run(Cat, tensors, arrays, dim=d)
+
+
+def _cat_fast(tensors, dim):
+    """np.concatenate straight away in the common case (same dtype, no graph, nothing to skip); else None."""
+    if tensors.__class__ not in (list, tuple) or not tensors or dim.__class__ is not int:
+        return None
+    arrays = []
+    first = None
+    for t in tensors:
+        if t.__class__ is not Tensor or t._requires_grad:
+            return None
+        a = t._data
+        if a.__class__ is not np.ndarray or not a.ndim or (a.ndim == 1 and not a.shape[0]):
+            return None
+        if first is None:
+            first = a.dtype
+        elif a.dtype is not first:
+            return None
+        arrays.append(a)
+    try:
+        return _wrap(np.concatenate(arrays, axis=dim))
+    except (ValueError, np.exceptions.AxisError):
+        return None  # the checked path below raises PyTorch's error
 
 
 concat = declare("concat", out=True)(cat)
