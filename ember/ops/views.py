@@ -143,16 +143,26 @@ class View(Op):
         return g.reshape(ctx.in_shape)
 
 
+def _plain_view(input: Tensor, shape: tuple):
+    """The common no-graph view/reshape: NumPy reshapes without copying; None when that is not possible."""
+    if not shape or not input._data.size or (STATE.enabled and input._requires_grad):
+        return None
+    ints = shape if shape[0].__class__ is int else shape[0] if len(shape) == 1 else ()
+    if ints.__class__ in (tuple, Size) and all(s.__class__ is int and (s > 0 or s == -1) for s in ints):
+        try:  # impossible shapes fall through to the checked path and PyTorch's errors
+            return mark_view(_wrap(input._data.reshape(ints, copy=False)), input)
+        except ValueError:
+            return None
+    return None
+
+
 @declare(function=False)
 def view(input: Tensor, *shape, size=None, dtype=None) -> Tensor:
     """A view with a new shape (or, given a dtype, the same memory reinterpreted); raises if no view exists."""
-    if size is None and dtype is None and shape and input._data.size and not (STATE.enabled and input._requires_grad):
-        ints = shape if shape[0].__class__ is int else shape[0] if len(shape) == 1 else ()
-        if ints.__class__ in (tuple, Size) and all(s.__class__ is int and (s > 0 or s == -1) for s in ints):
-            try:  # the common no-graph case; impossible shapes fall through to PyTorch's errors below
-                return mark_view(_wrap(input._data.reshape(ints, copy=False)), input)
-            except ValueError:
-                pass
+    if size is None and dtype is None:
+        fast = _plain_view(input, shape)
+        if fast is not None:
+            return fast
     shape = (size,) if size is not None else (dtype,) if dtype is not None else shape
     if len(shape) == 1 and isinstance(shape[0], (D.dtype, D._BFloat16Placeholder)):
         return _view_dtype(input, shape[0])
@@ -213,6 +223,10 @@ ReshapeAlias = op_variant(View, "ReshapeAliasBackward0")
 @declare()
 def reshape(input: Tensor, *sizes, shape=None) -> Tensor:
     """A tensor with the given shape: a view when possible, otherwise a copy."""
+    if shape is None:
+        fast = _plain_view(input, sizes)
+        if fast is not None:
+            return fast
     shape = infer_shape(shape_arg((shape,) if shape is not None else sizes), input._data.size)
     if input._data.flags.c_contiguous:
         return view_op(View, input, shape=shape)
