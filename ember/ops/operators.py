@@ -114,19 +114,15 @@ Tensor.__abs__ = lambda self: U.abs(self)
 
 
 def _matmul(self, other):
-    from .matmul import matmul
-
     if not isinstance(other, Tensor):
         return NotImplemented
-    return matmul(self, other)
+    return self.matmul(other)  # the method form: no out= layer, no import on the hot path
 
 
 def _rmatmul(self, other):
-    from .matmul import matmul
-
     if not isinstance(other, Tensor):
         return NotImplemented
-    return matmul(other, self)
+    return other.matmul(self)
 
 
 Tensor.__matmul__ = _matmul
