@@ -229,6 +229,8 @@ def getitem(self: Tensor, index) -> Tensor:
         size = self._data.shape[0]
         if not -size <= index < size:
             raise IndexError(f"index {index} is out of bounds for dimension 0 with size {size}")
+        if not (STATE.enabled and self._requires_grad):
+            return mark_view(_wrap(self._data[index, ...]), self)  # `...` keeps a 0-d result a view
         return basic_index(self, (index, Ellipsis))
     if index.__class__ is slice and index.step is None and self._data.ndim and \
             (index.start is None or index.start.__class__ is int) and \
