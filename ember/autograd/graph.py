@@ -32,7 +32,6 @@ import weakref
 
 import numpy as np
 
-from .._dtype import _BY_NP
 from .._tensor import Tensor, _wrap
 from .grad_mode import STATE
 
@@ -391,8 +390,3 @@ def _save(node, cls, inputs, needs, result) -> None:
             versions.append(None)
     node._saved = tuple(saved)
     node._versions = tuple(versions)
-
-
-def dtype_of_meta(meta):
-    """ember dtype from an input's recorded (shape, numpy dtype)."""
-    return _BY_NP[meta[1]]

@@ -36,9 +36,6 @@ def declare(name: str | None = None, *, method: bool | str = True, function: boo
     return wrap
 
 
-def register_method(name: str, fn) -> None:
-    """Attach fn as Tensor.<name>."""
-    setattr(Tensor, name, fn)
 
 
 def _with_out(fn):
@@ -153,22 +150,3 @@ def _keep_saved_original(self: Tensor, node) -> None:
     old._requires_grad, old._grad_fn, old._output_nr = self._requires_grad, self._grad_fn, self._output_nr
     node._saved = tuple(old if s is self else s for s in saved)
     node._versions = tuple(0 if s is self else v for s, v in zip(saved, node._versions))
-
-
-def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
-    """Tensor from a Tensor, Python scalar or array-like argument (no copy for Tensors)."""
-    if isinstance(x, Tensor):
-        return x
-    from .._factories import tensor
-
-    return tensor(x)
-
-
-def unwrap(x):
-    """The array of a Tensor, or x itself."""
-    return x._data if isinstance(x, Tensor) else x
-
-
-def wrap(a) -> Tensor:
-    """Wrap an array result."""
-    return _wrap(a)
