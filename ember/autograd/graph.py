@@ -290,7 +290,7 @@ class Op:
         if STATE.enabled:
             for x in inputs:
                 if isinstance(x, Tensor) and x._requires_grad:
-                    return _apply_recorded(cls, inputs, params)
+                    return apply_recorded(cls, inputs, params)
         raw = [x._data if isinstance(x, Tensor) else x for x in inputs]
         out = cls.forward(NULL_CTX, *raw, **params)
         if out.__class__ is tuple:
@@ -311,7 +311,7 @@ class OpNode(Node):
 _NO_EDGE = (None, 0)
 
 
-def _apply_recorded(cls, inputs, params, arrays=None):
+def apply_recorded(cls, inputs, params, arrays=None):
     """Run forward and record a node. `arrays` optionally gives the inputs' (already cast) arrays."""
     node = cls._node()
     edges = []

@@ -19,7 +19,7 @@ from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Op
 from ._declare import check_inplace_allowed, commit_inplace, declare
-from .indexing import _check_in_range, _scalar_name, _without
+from .indexing import IndexFill, _check_in_range, _scalar_name, _without
 from .pointwise import where
 from .views import IndexScatter
 
@@ -393,15 +393,10 @@ Tensor.scatter_reduce_ = scatter_reduce_
 
 
 # -- index_copy ---------------------------------------------------------------------------------
-class IndexCopy(Op):
-    name = "IndexCopyBackward0"
+class IndexCopy(IndexFill):
+    """Writes src along dim at the given indices: IndexFill's forward with a tensor value."""
 
-    @staticmethod
-    def forward(ctx, a, src, dim, index):
-        ctx.dim, ctx.index = dim, index
-        out = a.copy()
-        out[(slice(None),) * dim + (index,)] = src
-        return out
+    name = "IndexCopyBackward0"
 
     @staticmethod
     def backward(ctx, g):

@@ -11,7 +11,7 @@ from .. import _dtype as D
 from .._size import Size
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import NULL_CTX, Op
+from ..autograd.graph import NULL_CTX, Op, apply_recorded
 from ..backend import xp_of
 from ._declare import declare
 
@@ -62,9 +62,7 @@ def _common(tensors, name: str):
 
 def _record_or_run(op, tensors, arrays, **params):
     if STATE.enabled and any(t._requires_grad for t in tensors):
-        from .pointwise import _recorded
-
-        return _recorded(op, tuple(tensors), tuple(arrays), params)
+        return apply_recorded(op, tuple(tensors), params, tuple(arrays))
     return _wrap(op.forward(NULL_CTX, *arrays, **params))
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import _apply_recorded
+from ..autograd.graph import apply_recorded
 from . import comparison as C
 from . import pointwise as P
 from . import unary as U
@@ -26,7 +26,7 @@ def _fast(op, np_fn, slow, bools: bool = True):
             if a.dtype is b.dtype and a.__class__ is np.ndarray and (bools or a.dtype.kind != "b"):
                 try:
                     if STATE.enabled and (self._requires_grad or other._requires_grad):
-                        return _apply_recorded(op, (self, other), _NO_PARAMS)
+                        return apply_recorded(op, (self, other), _NO_PARAMS)
                     return _wrap(np_fn(a, b))
                 except ValueError:
                     P.raise_if_not_broadcastable(a, b)

@@ -17,7 +17,7 @@ from .. import _dtype as D
 from .._size import broadcast_batch
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import NULL_CTX, Op, _apply_recorded
+from ..autograd.graph import NULL_CTX, Op, apply_recorded
 from ._declare import declare
 from .unary import unary
 
@@ -76,7 +76,7 @@ def binary(op, a, b, floating: bool = False, **params):
     try:
         if STATE.enabled and ((isinstance(a, Tensor) and a._requires_grad) or
                               (isinstance(b, Tensor) and b._requires_grad)):
-            return _recorded(op, (a, b), (x, y), params)
+            return apply_recorded(op, (a, b), params, (x, y))
         return _wrap(op.forward(NULL_CTX, x, y, **params))
     except ValueError:
         raise_if_not_broadcastable(x, y)
@@ -86,11 +86,6 @@ def binary(op, a, b, floating: bool = False, **params):
 def raise_if_not_broadcastable(x, y) -> None:
     """PyTorch's RuntimeError for operands whose shapes do not broadcast (NumPy raises ValueError)."""
     broadcast_batch(getattr(x, "shape", ()), getattr(y, "shape", ()))
-
-
-def _recorded(op, inputs, raw, params):
-    """Record op on inputs whose arrays were already cast (raw); gradients flow back in the input dtypes."""
-    return _apply_recorded(op, inputs, params, raw)
 
 
 # -- arithmetic ---------------------------------------------------------------------------------------
@@ -237,6 +232,7 @@ def floor_divide(input, other) -> Tensor:
 class Remainder(Op):
     name = "RemainderBackward0"
     save = (0, 1)
+    rounding = "floor"  # remainder = a - floor(a / b) * b
 
     @staticmethod
     def forward(ctx, a, b):
@@ -245,22 +241,16 @@ class Remainder(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        # remainder = a - floor(a/b) * b
-        return g, -g * div(a, b, rounding_mode="floor")
+        return g, -g * div(a, b, rounding_mode=ctx._op.rounding)
 
 
-class Fmod(Op):
+class Fmod(Remainder):
     name = "FmodBackward0"
-    save = (0, 1)
+    rounding = "trunc"  # fmod = a - trunc(a / b) * b
 
     @staticmethod
     def forward(ctx, a, b):
         return np.fmod(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return g, -g * div(a, b, rounding_mode="trunc")
 
 
 def _int_zero_check(input, other):
@@ -365,20 +355,15 @@ def pow(input, exponent) -> Tensor:
     if not isinstance(input, Tensor):
         x, y = operands(input, exponent)
         if STATE.enabled and exponent._requires_grad:
-            return _recorded(RPow, (input, exponent), (x.item() if hasattr(x, "item") else x, y), {})
+            return apply_recorded(RPow, (input, exponent), {}, (x.item() if hasattr(x, "item") else x, y))
         return _wrap(RPow.forward(NULL_CTX, x, y))
     if isinstance(exponent, Tensor):
         return binary(PowTensor, input, exponent)
     exponent = _check_operand(exponent, "pow")
     x, _ = operands(input, exponent)
     if STATE.enabled and input._requires_grad:
-        return _recorded_scalar(PowScalar, input, x, exponent=exponent)
+        return apply_recorded(PowScalar, (input,), {"exponent": exponent}, (x,))
     return _wrap(PowScalar.forward(NULL_CTX, x, exponent))
-
-
-def _recorded_scalar(op, t, x, **params):
-    """Record a unary op with scalar params on a possibly cast array x of t."""
-    return _apply_recorded(op, (t,), params, (x,))
 
 
 def float_power(input, exponent) -> Tensor:
@@ -510,7 +495,7 @@ def where(condition, input=None, other=None) -> Tensor:
                            f"{D.from_numpy_dtype(cond.dtype)}")
     x, y = operands(input, other)
     if STATE.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (input, other)):
-        return _recorded(Where, (input, other), (x, y), {"cond": cond})
+        return apply_recorded(Where, (input, other), {"cond": cond}, (x, y))
     return _wrap(np.where(cond, x, y))
 
 
@@ -571,7 +556,7 @@ def clamp(input, min=None, max=None) -> Tensor:
     if max is not None:
         hi = _cast_scalar(max, x.dtype)
     if STATE.enabled and input._requires_grad:
-        return _recorded_scalar(Clamp, input, x, lo=lo, hi=hi)
+        return apply_recorded(Clamp, (input,), {"lo": lo, "hi": hi}, (x,))
     return _wrap(Clamp.forward(NULL_CTX, x, lo, hi))
 
 
@@ -635,7 +620,7 @@ def _ternary(op, input, t1, t2, value, floating=False):
                            "addcdiv will perform a true division of tensor1 and tensor2.")
     arrs = tuple(_cast_arr(t._data, dt.np) for t in (input, t1, t2))
     if STATE.enabled and (input._requires_grad or t1._requires_grad or t2._requires_grad):
-        return _recorded(op, (input, t1, t2), arrs, {"value": value})
+        return apply_recorded(op, (input, t1, t2), {"value": value}, arrs)
     return _wrap(op.forward(NULL_CTX, *arrs, value=value))
 
 

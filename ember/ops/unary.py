@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import NULL_CTX, Op, _apply_recorded
+from ..autograd.graph import NULL_CTX, Op, apply_recorded
 from ..backend import parallel, xp_of
 from ._declare import declare
 
@@ -27,7 +27,7 @@ def unary(op, input, floating: bool = True, **params) -> Tensor:
     if floating and x.dtype.kind != "f":
         x = x.astype(D.get_default_dtype().np)
     if STATE.enabled and input._requires_grad:
-        return _apply_recorded(op, (input,), params, (x,))
+        return apply_recorded(op, (input,), params, (x,))
     return _wrap(op.forward(NULL_CTX, x, **params))
 
 
