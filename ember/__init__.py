@@ -134,3 +134,4 @@ def result_type(tensor1, tensor2) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether a value of dtype from_ may be cast to `to` by an in-place op."""
     return _dtype.can_cast(from_, to)
+from . import nn  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """ember's differentiable primitives, grouped by kind; importing this package registers them all."""
 
 from . import (  # noqa: F401 - imported for their registrations
+    activation,
     comparison,
     conversion,
     einsum,

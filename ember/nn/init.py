@@ -1,0 +1,1 @@
+"""Placeholder: filled in by the nn work (issue 3)."""

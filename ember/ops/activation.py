@@ -1,0 +1,1 @@
+"""Placeholder: softmax family and activations at ember.* / Tensor.* level (issue 3)."""
