@@ -1,1 +1,62 @@
-"""Placeholder, being written by the lead."""
+"""Parameter and Buffer: tensors that a Module registers when they are assigned as attributes."""
+
+from __future__ import annotations
+
+from .._factories import empty
+from .._tensor import Tensor, _new, _wrap
+
+__all__ = ["Buffer", "Parameter"]
+
+
+def _share(cls, data: Tensor | None, requires_grad: bool) -> Tensor:
+    """A new leaf of class cls sharing data's memory (and version counter)."""
+    if data is None:
+        data = empty(0)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"{cls.__name__} data must be a Tensor, not {type(data).__name__}")
+    if requires_grad and data._data.dtype.kind != "f":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    t = _new(cls)
+    t._data = data._data
+    t._requires_grad = requires_grad
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._base = None
+    if data._vbox is None:
+        data._vbox = [0]
+    t._vbox = data._vbox
+    t._extra = None
+    return t
+
+
+def _rebuild_parameter(data, requires_grad: bool) -> Parameter:
+    return Parameter(_wrap(data), requires_grad)
+
+
+class Parameter(Tensor):
+    """A Tensor that is a module parameter: requires grad by default and registers itself on assignment."""
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
+        return _share(cls, data, requires_grad)
+
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_parameter, (self.detach().cpu()._data.copy(), self._requires_grad))
+
+
+class Buffer(Tensor):
+    """Marks a tensor to be registered as a module buffer when assigned (`self.x = nn.Buffer(t)`)."""
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
+        t = _share(cls, data, False)
+        t.persistent = persistent
+        return t
+
+    def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
+        pass
