@@ -23,6 +23,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_nn.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

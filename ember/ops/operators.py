@@ -11,6 +11,8 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import apply_recorded
+from ..backend import parallel
+from ..backend.parallel import MIN_PARALLEL_SIZE
 from . import comparison as C
 from . import pointwise as P
 from . import unary as U
@@ -27,13 +29,14 @@ def _fast(op, np_fn, slow, bools: bool = True):
                 try:
                     if STATE.enabled and (self._requires_grad or other._requires_grad):
                         return apply_recorded(op, (self, other), _NO_PARAMS)
-                    return _wrap(np_fn(a, b))
+                    return _wrap(np_fn(a, b) if a.size < MIN_PARALLEL_SIZE else parallel.binary(np_fn, a, b))
                 except ValueError:
                     P.raise_if_not_broadcastable(a, b)
                     raise
         elif other.__class__ is float and self._data.dtype.kind == "f" and \
                 not (STATE.enabled and self._requires_grad):
-            return _wrap(np_fn(self._data, other))
+            a = self._data
+            return _wrap(np_fn(a, other) if a.size < MIN_PARALLEL_SIZE else parallel.binary(np_fn, a, other))
         elif isinstance(other, np.ndarray):
             other = _numpy_operand(other)
         elif not isinstance(other, (Tensor, *_NUMBERS)):
@@ -187,7 +190,10 @@ def _direct_inplace(np_fn, generic):
                 if ok and (b.__class__ is not np.ndarray or np.broadcast_shapes(a.shape, b.shape) == a.shape):
                     if alpha != 1:
                         b = b * alpha
-                    np_fn(a, b, out=a)
+                    if a.size < MIN_PARALLEL_SIZE:
+                        np_fn(a, b, out=a)
+                    else:
+                        parallel.binary(np_fn, a, b, out=a)
                     self._bump_version()
                     return self
             if alpha != 1:

@@ -57,7 +57,7 @@ def _np(f):
 
     def run(a):
         if a.__class__ is np.ndarray:
-            return np_fn(a) if a.size < parallel.MIN_PARALLEL_SIZE else parallel.unary(np_fn, a)
+            return np_fn(a) if a.size < parallel.MIN_PARALLEL_SIZE_COMPUTE else parallel.unary(np_fn, a)
         return getattr(xp_of(a), f)(a)
 
     return run
@@ -115,7 +115,7 @@ def _sigmoid_into(a, out=None):
 def _sigmoid(a):
     if a.__class__ is not np.ndarray:
         return 1 / (1 + xp_of(a).exp(-a))
-    return _sigmoid_into(a) if a.size < parallel.MIN_PARALLEL_SIZE else parallel.unary(_sigmoid_into, a)
+    return _sigmoid_into(a) if a.size < parallel.MIN_PARALLEL_SIZE_COMPUTE else parallel.unary(_sigmoid_into, a)
 
 
 _unary_op("sigmoid", "SigmoidBackward0", _sigmoid, lambda g, y: g * y * (1 - y), **_ONE_OUT)
