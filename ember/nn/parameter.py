@@ -12,8 +12,8 @@ def _share(cls, data: Tensor | None, requires_grad: bool) -> Tensor:
     """A new leaf of class cls sharing data's memory (and version counter)."""
     if data is None:
         data = empty(0)
-    if not isinstance(data, Tensor):
-        raise TypeError(f"{cls.__name__} data must be a Tensor, not {type(data).__name__}")
+    if not isinstance(data, Tensor):  # PyTorch fails the same way, calling data.detach()
+        raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
     if requires_grad and data._data.dtype.kind != "f":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     t = _new(cls)
@@ -46,17 +46,37 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        # a copy of the values and the flag only: like PyTorch, the copy has no .grad
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.detach().clone(), self._requires_grad)
+        memo[id(self)] = result
+        return result
+
     def __reduce_ex__(self, protocol):
         return (_rebuild_parameter, (self.detach().cpu()._data.copy(), self._requires_grad))
 
 
-class Buffer(Tensor):
-    """Marks a tensor to be registered as a module buffer when assigned (`self.x = nn.Buffer(t)`)."""
+class _BufferMeta(type):
+    """isinstance(t, Buffer) is true for the tensors that Buffer(...) marked."""
 
-    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
-        t = _share(cls, data, False)
+    def __instancecheck__(cls, instance) -> bool:
+        if cls is Buffer:
+            return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """Marks a tensor to be registered as a module buffer when assigned (`self.x = nn.Buffer(t)`).
+
+    As in PyTorch, the result is a plain Tensor sharing data's memory, carrying the marker and `persistent`.
+    """
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:
+        if data is None:
+            data = empty(0)
+        t = data.detach().requires_grad_(data.requires_grad)
         t.persistent = persistent
+        t._is_buffer = True
         return t
-
-    def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
-        pass

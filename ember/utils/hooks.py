@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import itertools
 
-_ids = itertools.count()
+__all__ = ["RemovableHandle"]
 
 
 class RemovableHandle:
-    """Handle to a hook stored in one or more dicts under a unique id."""
+    """Handle to a hook stored in hooks_dict under a unique id (and in extra_dict(s), e.g. flag dicts).
 
-    def __init__(self, *hooks_dicts: dict, extra_dict: dict | None = None) -> None:
-        self.hooks_dicts = hooks_dicts
-        self.extra_dict = extra_dict
-        self.id = next(_ids)
+    Example:
+        >>> hooks = {}
+        >>> h = RemovableHandle(hooks)
+        >>> hooks[h.id] = print
+        >>> h.remove()
+        >>> hooks
+        {}
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict: dict, *, extra_dict: dict | list | tuple | None = None) -> None:
+        self.hooks_dict = hooks_dict
+        if extra_dict is None:
+            extra_dict = ()
+        self.extra_dicts = tuple(extra_dict) if isinstance(extra_dict, (list, tuple)) else (extra_dict,)
+        self.id = next(RemovableHandle._ids)
 
     def remove(self) -> None:
         """Unregister the hook (a no-op when it is already gone)."""
-        for d in self.hooks_dicts:
+        self.hooks_dict.pop(self.id, None)
+        for d in self.extra_dicts:
             d.pop(self.id, None)
-        if self.extra_dict is not None:
-            self.extra_dict.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:
         return self

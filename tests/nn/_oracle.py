@@ -44,3 +44,34 @@ def compare_modules(torch_module, ember_module, *inputs: np.ndarray, atol=None, 
         else:
             assert e_params[name].grad is not None, f"{name}: ember has no grad"
             assert_same(e_params[name].grad, t.grad, atol=grad_atol or atol, rtol=rtol)
+
+
+def run_both(fn):
+    """fn(lib) with lib = torch and lib = ember (the two share an API); returns (torch_result, ember_result)."""
+    return fn(torch), fn(ember)
+
+
+def torch_text(text: str) -> str:
+    """Torch's message with its own package name replaced by ember's, as ember words it."""
+    return text.replace("torch", "ember")
+
+
+def same_error(fn, check_message: bool = True) -> None:
+    """fn(torch) and fn(ember) both raise the same exception type with the same message (torch -> ember).
+
+    check_message=False compares the type only, for torch messages that carry C++ internals.
+    """
+    caught = []
+    for lib in (torch, ember):
+        try:
+            fn(lib)
+        except Exception as ex:  # noqa: BLE001 - the point is to capture whatever torch raises
+            caught.append(ex)
+        else:
+            caught.append(None)
+    t_ex, e_ex = caught
+    assert t_ex is not None, "torch raised nothing"
+    assert e_ex is not None, f"ember raised nothing; torch raised {type(t_ex).__name__}: {t_ex}"
+    assert type(e_ex) is type(t_ex), f"ember raised {type(e_ex).__name__}: {e_ex}; torch {type(t_ex).__name__}: {t_ex}"
+    if check_message:
+        assert str(e_ex) == torch_text(str(t_ex)), f"messages differ:\n ember: {e_ex}\n torch: {t_ex}"

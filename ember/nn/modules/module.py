@@ -5,27 +5,41 @@ tensor assigned to a registered buffer name (or an `nn.Buffer`) to `_buffers`. T
 insertion order, which fixes the order of `parameters()` and the keys of `state_dict()`.
 
 Note [module call fast path]
-`__call__` checks one flag before looking at hooks: a module with no hooks (and no global hooks)
-calls `forward` directly, so a plain model pays one attribute test per layer.
+`__call__` checks two flags before looking at hooks: the module's `_has_hooks` (kept up to date by
+hook registration and handle removal) and `_module_hooks.any_global_hooks[0]`. A module with no hooks
+calls `forward` directly, so a plain model pays two cheap tests per layer. The hook machinery itself
+lives in `_module_hooks.py`.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 
 from ... import _dtype as D
 from ..._tensor import Tensor
-from ...autograd.graph import Op
 from ...autograd.grad_mode import no_grad
 from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
+from ._module_hooks import (
+    _BackwardHookState,
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
+    _global_forward_hooks,
+    _global_forward_hooks_always_called,
+    _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks,
+    _ModuleHookHandle,
+    any_global_hooks,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+)
 
-__all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook"]
-
-_global_forward_hooks: dict = OrderedDict()
-_global_forward_pre_hooks: dict = OrderedDict()
-
+__all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook",
+           "register_module_full_backward_hook", "register_module_full_backward_pre_hook"]
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What load_state_dict returns: the keys the model wanted but did not get, and the extra keys."""
@@ -38,20 +52,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
-    """Register hook(module, args) to run before every module's forward."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_forward_hook(hook: Callable) -> RemovableHandle:
-    """Register hook(module, args, output) to run after every module's forward."""
-    handle = RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[handle.id] = hook
-    return handle
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -75,9 +75,12 @@ def _check_state_name(kind: str, name, module: Module, registry: dict) -> None:
 
 
 def _type_name(value) -> str:
+    """The qualified type name used in assignment errors ('ember.FloatTensor', 'mypkg.Net', 'float')."""
     if isinstance(value, Tensor):
         return value.type()
-    return type(value).__name__
+    cls = type(value)
+    module = cls.__module__ or ""
+    return cls.__qualname__ if module in ("", "builtins") else f"{module}.{cls.__qualname__}"
 
 
 class Module:
@@ -89,9 +92,12 @@ class Module:
     call_super_init: bool = False
 
     def __init__(self, *args, **kwargs) -> None:
-        if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected argument: "
-                            f"{args if args else next(iter(kwargs))}")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument "
+                            f"'{next(iter(kwargs))}'")
+        if args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} "
+                            "were given")
         d = self.__dict__
         d["training"] = True
         d["_parameters"] = {}
@@ -105,6 +111,10 @@ class Module:
         d["_forward_pre_hooks_with_kwargs"] = {}
         d["_backward_hooks"] = OrderedDict()
         d["_backward_pre_hooks"] = OrderedDict()
+        d["_state_dict_pre_hooks"] = OrderedDict()
+        d["_state_dict_hooks"] = OrderedDict()
+        d["_load_state_dict_pre_hooks"] = OrderedDict()
+        d["_load_state_dict_post_hooks"] = OrderedDict()
         d["_has_hooks"] = False
 
     def forward(self, *args, **kwargs):
@@ -114,11 +124,35 @@ class Module:
     # -- calling -------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         # Note [module call fast path]
-        if not self._has_hooks and not _global_forward_hooks and not _global_forward_pre_hooks:
+        if not self._has_hooks and not any_global_hooks[0]:
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict):
+        called_always = set()
+        output = None
+        try:
+            args, kwargs = self._run_pre_hooks(args, kwargs)
+            bw_state = None
+            if self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks \
+                    or _global_backward_pre_hooks:
+                bw_state = _BackwardHookState(self)
+                args = bw_state.wrap_inputs(args)
+            output = self.forward(*args, **kwargs)
+            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+                if hook_id in self._forward_hooks_always_called or hook_id in _global_forward_hooks_always_called:
+                    called_always.add(hook_id)
+                result = self._run_forward_hook(hook_id, hook, args, kwargs, output)
+                if result is not None:
+                    output = result
+            if bw_state is not None:
+                output = bw_state.wrap_outputs(output)
+            return output
+        except Exception:
+            self._run_always_called_hooks(called_always, args, kwargs, output)
+            raise
+
+    def _run_pre_hooks(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         for hook_id, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -131,35 +165,41 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        bw_hooks = self._backward_hooks or self._backward_pre_hooks
-        if bw_hooks:
-            state = _BackwardHookState(self)
-            args = state.wrap_inputs(args)
-        output = self.forward(*args, **kwargs)
+        return args, kwargs
+
+    def _run_forward_hook(self, hook_id: int, hook: Callable, args: tuple, kwargs: dict, output):
+        if hook_id in self._forward_hooks_with_kwargs or hook_id in _global_forward_hooks_with_kwargs:
+            return hook(self, args, kwargs, output)
+        return hook(self, args, output)
+
+    def _run_always_called_hooks(self, called: set, args: tuple, kwargs: dict, output) -> None:
+        """After forward raised: run the always_call forward hooks that did not run yet, silencing their errors."""
         for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        if bw_hooks:
-            output = state.wrap_outputs(output)
-        return output
+            always = hook_id in self._forward_hooks_always_called or hook_id in _global_forward_hooks_always_called
+            if not always or hook_id in called:
+                continue
+            try:
+                result = self._run_forward_hook(hook_id, hook, args, kwargs, output)
+                if result is not None:
+                    output = result
+            except Exception as ex:  # the error from forward is the one the caller must see
+                kind = "global module forward hook" if hook_id in _global_forward_hooks else "module forward hook"
+                warnings.warn(f"{kind} with ``always_call=True`` raised an exception that was silenced as another "
+                              f"error was raised in forward: {ex}", stacklevel=2)
 
     def _update_has_hooks(self) -> None:
         self.__dict__["_has_hooks"] = bool(self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
                                            or self._backward_pre_hooks)
 
     def _add_hook(self, registry: dict, hook: Callable, prepend: bool, *flag_dicts: dict) -> RemovableHandle:
-        handle = RemovableHandle(registry, *flag_dicts)
+        handle = _ModuleHookHandle(self, registry, flag_dicts)
         registry[handle.id] = hook
         if prepend:
             registry.move_to_end(handle.id, last=False)
         for d in flag_dicts:
             d[handle.id] = True
         self._update_has_hooks()
-        return _ModuleHookHandle(self, handle)
+        return handle
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -194,7 +234,7 @@ class Module:
         _check_state_name("buffer", name, self, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+                            "(ember Tensor or None required)")
         if isinstance(tensor, Buffer):
             persistent = tensor.persistent
         self._buffers[name] = tensor
@@ -213,7 +253,7 @@ class Module:
             return
         if not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter '{name}' "
-                            "(torch.nn.Parameter or None required)")
+                            "(ember.nn.Parameter or None required)")
         if param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
                              f"created explicitly. To express '{name}' as a function of another Tensor, compute "
@@ -247,22 +287,36 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return mod
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Replace (or, unless strict, add) the submodule at a dotted path such as 'layer1.0.conv1'."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        parent_path, _, name = target.rpartition(".")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def _get_owned(self, target: str, registry_name: str, kind: str):
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, name):
             raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
         if name not in getattr(mod, registry_name):
-            raise AttributeError(f"`{name}` is not a{'n' if kind[0] in 'aeiou' else ''} {kind}")
+            raise AttributeError(f"`{name}` is not {kind}")
         return getattr(mod, name)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at a dotted path such as 'fc.weight'."""
-        return self._get_owned(target, "_parameters", "nn.Parameter")
+        return self._get_owned(target, "_parameters", "an nn.Parameter")
 
     def get_buffer(self, target: str) -> Tensor:
         """The buffer at a dotted path such as 'bn1.running_mean'."""
-        return self._get_owned(target, "_buffers", "buffer")
+        return self._get_owned(target, "_buffers", "a buffer")
 
     def get_extra_state(self):
         """State beyond parameters and buffers for state_dict; modules that have some override this."""
@@ -298,7 +352,7 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{_type_name(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                                "(ember.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         elif isinstance(value, Module):
             if params is None:
@@ -308,12 +362,12 @@ class Module:
         elif params is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{_type_name(value)}' as child module '{name}' "
-                                "(torch.nn.Module or None expected)")
+                                "(ember.nn.Module or None expected)")
             d["_modules"][name] = value
         elif isinstance(value, Buffer) or (params is not None and name in d["_buffers"]):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_type_name(value)}' as buffer '{name}' "
-                                "(torch.Tensor or None expected)")
+                                "(ember.nn.Buffer, ember.Tensor or None expected)")
             if isinstance(value, Buffer):
                 if params is None:
                     raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -350,6 +404,11 @@ class Module:
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
     def __setstate__(self, state: dict) -> None:
+        # a module pickled by an older ember may lack registries added since: start those empty
+        fresh = Module.__new__(Module)
+        Module.__init__(fresh)
+        for key, value in fresh.__dict__.items():
+            state.setdefault(key, value)
         self.__dict__.update(state)
 
     # -- traversal -------------------------------------------------------------------------------------
@@ -465,12 +524,18 @@ class Module:
         """Convert every parameter and buffer with fn, keeping the Parameter objects (optimizers hold them)."""
         for module in self.children():
             module._apply(fn)
+        return self._apply_local(fn)
+
+    def _apply_local(self, fn: Callable[[Tensor], Tensor]) -> Module:
         with no_grad():
-            for key, param in self._parameters.items():
+            for param in self._parameters.values():
                 if param is None:
                     continue
                 new = fn(param)
                 if new is not param:
+                    if param.requires_grad and not (new.is_floating_point() or new.is_complex()):
+                        raise RuntimeError("data set to a tensor that requires gradients must be floating point "
+                                           "or complex dtype")
                     param.data = new
                 if param.grad is not None:
                     grad = fn(param.grad)
@@ -524,6 +589,20 @@ class Module:
         """Cast floating parameters and buffers to bfloat16."""
         return self._cast_floating(D.bfloat16)
 
+    def to_empty(self, *, device=None, recurse: bool = True) -> Module:
+        """Give every parameter and buffer new uninitialised storage on device (values are undefined)."""
+        from ..._factories import empty_like
+
+        def fresh(t: Tensor) -> Tensor:
+            return empty_like(t, device=device) if device is not None else empty_like(t)
+
+        if recurse:
+            return self._apply(fresh)
+        return self._apply_local(fresh)
+
+    def compile(self, *args, **kwargs) -> None:
+        """Accepted for compatibility: ember has no graph compiler, so the module keeps running eagerly."""
+
     def share_memory(self) -> Module:
         """No-op on ember (NumPy arrays are shared with forked DataLoader workers copy-on-write)."""
         return self
@@ -543,22 +622,33 @@ class Module:
                    keep_vars: bool = False) -> dict:
         """OrderedDict of every parameter and persistent buffer by dotted name (detached unless keep_vars)."""
         if args:  # PyTorch's deprecated positional form: state_dict(destination, prefix, keep_vars)
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
+                          " for details.", FutureWarning, stacklevel=2)
             destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
+        local_metadata = {"version": self._version}
         metadata = getattr(destination, "_metadata", None)
         if metadata is not None:
-            metadata[prefix[:-1]] = {"version": self._version}
+            metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            if hook(self, destination, prefix, local_metadata) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict, strict: bool,
                               missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
         """Copy this module's own entries out of state_dict, recording missing/unexpected keys and errors."""
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in (*self._parameters.items(), *persistent.items()) if v is not None}
         assign = local_metadata.get("assign_to_params_buffers", False)
@@ -570,7 +660,7 @@ class Module:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
+                error_msgs.append(f'While copying the parameter named "{key}", expected ember.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(value)}")
                 continue
             if param.dim() == 0 and value.dim() == 1 and value.numel() == 1:
@@ -609,29 +699,69 @@ class Module:
             self._buffers[name] = value.detach()
 
     def load_state_dict(self, state_dict: Mapping, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
-        """Copy parameters and buffers from state_dict; returns (missing_keys, unexpected_keys)."""
+        """Copy parameters and buffers from state_dict; returns (missing_keys, unexpected_keys).
+
+        strict=True raises RuntimeError listing missing and unexpected keys; a shape mismatch always raises.
+        assign=True makes the module hold the given tensors instead of copying into its own.
+        """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         metadata = getattr(state_dict, "_metadata", None)
         missing: list = []
         unexpected: list = []
         errors: list = []
-        for prefix, module in self.named_modules(remove_duplicate=False, prefix=""):
-            dotted = prefix + "." if prefix else ""
-            local = dict(metadata.get(prefix, {})) if metadata is not None else {}
+
+        def load(module: Module, local_state: dict, prefix: str) -> None:
+            local_metadata = dict(metadata.get(prefix[:-1], {})) if metadata is not None else {}
             if assign:
-                local["assign_to_params_buffers"] = True
-            child_state = {k: v for k, v in state_dict.items() if k.startswith(dotted)}
-            module._load_from_state_dict(child_state, dotted, local, True, missing, unexpected, errors)
+                local_metadata["assign_to_params_buffers"] = True
+            module._load_from_state_dict(local_state, prefix, local_metadata, True, missing, unexpected, errors)
+            for name, child in module._modules.items():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_state.items() if k.startswith(child_prefix)}, child_prefix)
+            incompatible = _IncompatibleKeys(missing, unexpected)
+            for hook in module._load_state_dict_post_hooks.values():
+                if hook(module, incompatible) is not None:
+                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                                         "expected to return new values, if incompatible_keys need to be modified, "
+                                         "it should be done inplace.")
+
+        load(self, dict(state_dict), "")
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
+                listed = ", ".join(f'"{k}"' for k in unexpected)
+                errors.insert(0, f"Unexpected key(s) in state_dict: {listed}. ")
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+                listed = ", ".join(f'"{k}"' for k in missing)
+                errors.insert(0, f"Missing key(s) in state_dict: {listed}. ")
         if errors:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__,
                                                                                     "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Run hook(module, prefix, keep_vars) before this module's entries are saved by state_dict."""
+        return self._add_state_hook(self._state_dict_pre_hooks, hook)
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Run hook(module, state_dict, prefix, local_metadata) after state_dict; it edits state_dict in place."""
+        return self._add_state_hook(self._state_dict_hooks, hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Run hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs) before this module loads its entries (it may rename keys in state_dict)."""
+        return self._add_state_hook(self._load_state_dict_pre_hooks, hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Run hook(module, incompatible_keys) after loading; it may edit the key lists in place."""
+        return self._add_state_hook(self._load_state_dict_post_hooks, hook)
+
+    @staticmethod
+    def _add_state_hook(registry: dict, hook: Callable) -> RemovableHandle:
+        handle = RemovableHandle(registry)
+        registry[handle.id] = hook
+        return handle
 
     # -- printing --------------------------------------------------------------------------------------
     def _get_name(self) -> str:
@@ -671,91 +801,3 @@ def _parse_to(args: tuple, kwargs: dict):
         else:
             device = a
     return device, dtype
-
-
-class _ModuleHookHandle(RemovableHandle):
-    """A hook handle that also refreshes the module's has-hooks flag when removed."""
-
-    def __init__(self, module: Module, inner: RemovableHandle) -> None:
-        self.hooks_dicts = inner.hooks_dicts
-        self.extra_dict = inner.extra_dict
-        self.id = inner.id
-        self._module = module
-
-    def remove(self) -> None:
-        super().remove()
-        self._module._update_has_hooks()
-
-
-class _HookIdentity(Op):
-    """Identity on a module's tensors whose backward reports the gradients to the module's backward hooks."""
-
-    name = "BackwardHookFunctionBackward"
-
-    @staticmethod
-    def forward(ctx, *arrays, state, role):
-        ctx.state, ctx.role = state, role
-        return arrays
-
-    @staticmethod
-    def backward(ctx, *grads):
-        if ctx.role == "output":
-            return ctx.state.on_grad_output(grads)
-        return ctx.state.on_grad_input(grads)
-
-
-class _BackwardHookState:
-    """Carries gradients from a module's outputs to its inputs for full backward (pre-)hooks."""
-
-    def __init__(self, module: Module) -> None:
-        self.module = module
-        self.grad_output: tuple = ()
-        self.n_inputs = 0
-        self.inputs_need_grad = False
-
-    def _wrap(self, values, role: str):
-        is_tensor = [isinstance(v, Tensor) for v in values]
-        tensors = [v for v, t in zip(values, is_tensor) if t]
-        if not tensors or not any(t.requires_grad for t in tensors):
-            return values, False
-        wrapped = iter(_HookIdentity.apply(*tensors, state=self, role=role))
-        return tuple(next(wrapped) if t else v for v, t in zip(values, is_tensor)), True
-
-    def wrap_inputs(self, args: tuple) -> tuple:
-        args, self.inputs_need_grad = self._wrap(args, "input")
-        self.n_inputs = sum(isinstance(a, Tensor) for a in args)
-        return args
-
-    def wrap_outputs(self, output):
-        single = isinstance(output, Tensor)
-        values = (output,) if single else output
-        if not isinstance(values, tuple):
-            return output
-        values, _ = self._wrap(values, "output")
-        return values[0] if single else values
-
-    def on_grad_output(self, grads: tuple) -> tuple:
-        for hook in self.module._backward_pre_hooks.values():
-            result = hook(self.module, grads)
-            if result is not None:
-                grads = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-        self.grad_output = grads
-        if not self.inputs_need_grad:  # no input path: hooks see grad_input as Nones right away
-            self._call_hooks((None,) * max(self.n_inputs, 1))
-        return grads
-
-    def on_grad_input(self, grads: tuple) -> tuple:
-        result = self._call_hooks(grads)
-        return grads if result is None else result
-
-    def _call_hooks(self, grad_input: tuple):
-        replaced = None
-        for hook in self.module._backward_hooks.values():
-            result = hook(self.module, replaced or grad_input, self.grad_output)
-            if result is not None:
-                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-                if len(result) != len(grad_input):
-                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got "
-                                       f"{len(result)}, but expected {len(grad_input)}")
-                replaced = result
-        return replaced
