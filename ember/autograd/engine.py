@@ -175,7 +175,7 @@ def _release_children(node, deps, ready, retain_graph):
 
 
 def _call(node, grads):
-    if node._out_meta is not None and any(g is None for g in grads) and getattr(node, "_materialize", True):
+    if node._out_meta is not None and any(g is None for g in grads) and node._materialize:
         # missing gradients of a multi-output node arrive as zeros (None for non-tensor outputs)
         grads = [_zeros_for(m) if g is None and m[1] is not None else g for g, m in zip(grads, node._out_meta)]
     outs = node._backward(grads)

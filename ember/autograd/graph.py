@@ -58,6 +58,11 @@ class Node:
     _hooks = None
     _retained = None
     _saves_own_output = False
+    _materialize = True  # missing output gradients reach backward as zeros (False: as None)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether outputs that got no gradient reach backward as zero tensors (default) or as None."""
+        self._materialize = bool(value)
 
     def name(self) -> str:
         """The node's PyTorch name, e.g. 'AddBackward0'."""

@@ -92,7 +92,7 @@ class _HookIdentity(Op):
     def forward(ctx, *arrays, state, role):
         ctx.state, ctx.role = state, role
         if role == "output":
-            ctx._materialize = False  # an output that got no gradient shows as None in grad_output, as in torch
+            ctx.set_materialize_grads(False)  # an output that got no gradient shows as None in grad_output, as in torch
         return arrays
 
     @staticmethod

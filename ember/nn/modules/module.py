@@ -533,10 +533,7 @@ class Module:
                     continue
                 new = fn(param)
                 if new is not param:
-                    if param.requires_grad and not (new.is_floating_point() or new.is_complex()):
-                        raise RuntimeError("data set to a tensor that requires gradients must be floating point "
-                                           "or complex dtype")
-                    param.data = new
+                    param.data = new  # keeps the Parameter object, which optimizers hold
                 if param.grad is not None:
                     grad = fn(param.grad)
                     if grad is not param.grad:
