@@ -134,4 +134,5 @@ def result_type(tensor1, tensor2) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether a value of dtype from_ may be cast to `to` by an in-place op."""
     return _dtype.can_cast(from_, to)
-from . import nn  # noqa: E402,F401
+from . import nn, optim, utils  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401

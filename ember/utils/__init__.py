@@ -1,3 +1,3 @@
-"""ember.utils: helpers outside the tensor core (hooks; data loading arrives with issue 5)."""
+"""ember.utils: hooks and data loading (ember.utils.data)."""
 
-from . import hooks  # noqa: F401
+from . import data, hooks  # noqa: F401
