@@ -95,7 +95,7 @@ from .random import (
 # every op declared in ember/ops (ember.add, ember.exp, ...); dtypes and factories above keep their names
 globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 
-from . import autograd, cuda, linalg, testing  # noqa: E402
+from . import autograd, cuda, linalg, nn, optim, testing, utils  # noqa: E402
 from ._legacy import (  # noqa: E402
     BoolTensor,
     ByteTensor,
@@ -109,6 +109,7 @@ from ._legacy import (  # noqa: E402
 )
 from .autograd import Function  # noqa: E402,F401
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
+from .serialization import load, save  # noqa: E402,F401
 
 
 def is_tensor(obj) -> bool:
@@ -134,5 +135,3 @@ def result_type(tensor1, tensor2) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether a value of dtype from_ may be cast to `to` by an in-place op."""
     return _dtype.can_cast(from_, to)
-from . import nn, optim, utils  # noqa: E402,F401
-from .serialization import load, save  # noqa: E402,F401
