@@ -1,0 +1,3 @@
+"""ember.vision: torchvision's API on ember (`import ember.vision as torchvision`): datasets, transforms, models, utils."""
+
+from . import datasets, io, models, transforms, utils  # noqa: F401
