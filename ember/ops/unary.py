@@ -122,7 +122,11 @@ _unary_op("sigmoid", "SigmoidBackward0", _sigmoid, lambda g, y: g * y * (1 - y),
 
 
 def _relu_fwd(a):
-    return np.maximum(a, 0, dtype=a.dtype) if a.dtype.kind != "b" else a.copy()
+    if a.dtype.kind == "b":
+        return a.copy()
+    # against a same-shape zeros array NumPy takes its SIMD loop; a broadcast scalar 0 is ~2x slower
+    out = xp_of(a).zeros_like(a)
+    return xp_of(a).maximum(a, out, out=out)
 
 
 _unary_op("relu", "ReluBackward0", _relu_fwd, lambda g, y: g * (y > 0), floating=False, **_ONE_OUT)
