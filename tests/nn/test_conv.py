@@ -15,8 +15,10 @@ import ember.nn.functional as EF
 from tests.helpers import assert_same, check_op, make_array
 from tests.nn._oracle import compare_modules, copy_module
 
-# float32 sums of up to ~100 products of values in [-1, 1]: absolute error scales with the sum's size
-TOLS = {"float32": dict(atol=5e-5, rtol=1e-5), "float64": dict(atol=1e-10, rtol=1e-10)}
+# float32 sums of up to ~100 products of values in [-1, 1]: absolute error scales with the sum's size.
+# Weight gradients sum over batch x output pixels (up to ~9000 products, values up to ~60), and BLAS
+# orders those sums differently with 1 or 2 threads, hence their wider absolute tolerance.
+TOLS = {"float32": dict(atol=5e-5, rtol=1e-5, grad_atol=3e-4), "float64": dict(atol=1e-10, rtol=1e-10)}
 
 
 def _conv_case(name, xs, ws, bias=True, dtype="float64", **kw):
