@@ -95,7 +95,8 @@ from .random import (
 # every op declared in ember/ops (ember.add, ember.exp, ...); dtypes and factories above keep their names
 globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 
-from . import autograd, cuda, linalg, nn, optim, testing, utils  # noqa: E402
+from . import autograd, backends, cuda, linalg, nn, optim, testing, utils  # noqa: E402
+from ._dtype_info import finfo, iinfo  # noqa: E402,F401
 from ._legacy import (  # noqa: E402
     BoolTensor,
     ByteTensor,
@@ -106,6 +107,15 @@ from ._legacy import (  # noqa: E402
     IntTensor,
     LongTensor,
     ShortTensor,
+)
+from ._runtime import (  # noqa: E402,F401
+    are_deterministic_algorithms_enabled,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
 )
 from .autograd import Function  # noqa: E402,F401
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
@@ -135,3 +145,4 @@ def result_type(tensor1, tensor2) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether a value of dtype from_ may be cast to `to` by an in-place op."""
     return _dtype.can_cast(from_, to)
+

@@ -40,6 +40,8 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         while True:
             self.go.acquire()
+            if self.job is None:  # stop request
+                return
             fn, args, out = self.job
             try:
                 fn(*args, out=out)
@@ -56,6 +58,23 @@ class _Worker(threading.Thread):
         if self.error is not None:
             error, self.error = self.error, None
             raise error
+
+
+def num_threads() -> int:
+    """Cores that large elementwise ops are split across (the caller's thread included)."""
+    return _CORES
+
+
+def set_workers(num: int) -> None:
+    """Use num threads (the caller plus num - 1 workers) for large elementwise ops."""
+    global _CORES, _workers, _workers_pid
+    with _busy:
+        if _workers_pid == os.getpid():
+            for w in _workers:
+                w.job = None
+                w.go.release()
+        _workers, _workers_pid = [], -1  # rebuilt with the new count on next use
+        _CORES = max(1, int(num))
 
 
 _workers: list[_Worker] = []

@@ -2,4 +2,5 @@
 
 from . import functional, init, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
+from .parallel import DataParallel  # noqa: F401
 from .parameter import *  # noqa: F401,F403
