@@ -24,6 +24,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_nn.py
+	$(PY) benchmarks/bench_vision.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -95,7 +95,7 @@ from .random import (
 # every op declared in ember/ops (ember.add, ember.exp, ...); dtypes and factories above keep their names
 globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 
-from . import autograd, backends, cuda, linalg, nn, optim, testing, utils  # noqa: E402
+from . import autograd, backends, cuda, hub, linalg, nn, optim, testing, utils  # noqa: E402
 from ._dtype_info import finfo, iinfo  # noqa: E402,F401
 from ._legacy import (  # noqa: E402
     BoolTensor,

@@ -1,3 +1,3 @@
 """ember.utils: hooks and data loading (ember.utils.data)."""
 
-from . import data, hooks  # noqa: F401
+from . import data, hooks, model_zoo  # noqa: F401
