@@ -25,6 +25,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_nn.py
 	$(PY) benchmarks/bench_vision.py
+	$(PY) benchmarks/bench_optim.py
+	$(PY) benchmarks/bench_data.py
+	$(PY) benchmarks/bench_vision_data.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,86 @@
+"""RAdam: Adam with a rectified adaptive learning rate (plain momentum SGD while the variance is unreliable)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .optimizer import (
+    Optimizer,
+    _blocks,
+    _check_betas,
+    _check_eps,
+    _check_lr,
+    _check_weight_decay,
+    _grad_array,
+    _scalar,
+    _scalar_tensor,
+    _with_grad,
+    _zeros_like,
+)
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    """RAdam, following `torch.optim.RAdam` (`decoupled_weight_decay=True` gives RAdamW)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False) -> None:
+        _check_lr(lr)
+        _check_eps(eps)
+        _check_betas(betas)
+        _check_weight_decay(weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach,
+                        capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable | None = None):
+        """Perform one optimization step; returns the closure's loss when a closure is given."""
+        self._check_flags()
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, wd, eps = _scalar(group["lr"]), group["weight_decay"], group["eps"]
+            for p in _with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _scalar_tensor()
+                    state["exp_avg"] = _zeros_like(p)
+                    state["exp_avg_sq"] = _zeros_like(p)
+                state["step"]._data += 1
+                step = state["step"]._data.item()
+                bias_correction2 = 1 - beta2 ** step
+                rho_inf = 2 / (1 - beta2) - 1
+                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+                rect = None
+                if rho_t > 5.0:  # the variance is tractable: rectified adaptive step
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                decay = (wd, group["decoupled_weight_decay"])
+                arrays = (p._data, _grad_array(p, group["maximize"]), state["exp_avg"]._data,
+                          state["exp_avg_sq"]._data)
+                for x, g, m, v in _blocks(*arrays):
+                    _radam_update(x, g, m, v, lr, beta1, beta2, eps, decay, step, rect)
+                p._bump_version()
+        return loss
+
+
+def _radam_update(x, g, m, v, lr: float, beta1: float, beta2: float, eps: float, decay: tuple, step: float,
+                  rect: float | None) -> None:
+    """One RAdam step on arrays, in place; rect is None while the variance is not yet tractable."""
+    wd, decoupled = decay
+    if wd != 0:
+        if decoupled:
+            x *= 1 - lr * wd
+        else:
+            g = g + wd * x
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * (g * g)
+    corrected = m / (1 - beta1 ** step)
+    if rect is not None:
+        adaptive = (1 - beta2 ** step) ** 0.5 / (v ** 0.5 + eps)
+        x -= corrected * lr * adaptive * rect
+    else:
+        x -= corrected * lr
