@@ -11,7 +11,6 @@ Shape legend: `a`/`x` is the input (array or Tensor), `y` the output, `g` the in
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -24,7 +23,7 @@ from ..backend import xp_of
 from ._declare import FUNCTIONS, apply_inplace, declare
 from .joining import cat
 from .pointwise import where
-from .unary import _erf, _sigmoid
+from .unary import _ERFC_PLAN, _erf, _erfc_nonneg, _sigmoid
 
 __all__ = []  # everything public here is registered through @declare
 
@@ -551,25 +550,7 @@ class Hardswish(Activation):
 
 
 # -- the normal CDF for gelu --------------------------------------------------------------------------
-# NumPy has no erf, and math.erf element by element is ~100x slower than a NumPy pass. gelu needs
-# Phi(x) = erfc(-x / sqrt(2)) / 2, computed as erfc(z) = exp(-z^2) R(t) with t = 1 / (1 + z / 2), z = |x| / sqrt(2),
-# and R a polynomial fitted once per dtype (Chebyshev least squares against math.erfc) on 0 <= z <= Z:
-# erfc within ~1e-14 relative in float64, ~1e-6 in float32; beyond Z, erfc is 0 to working precision.
-# Plan per dtype: (Z, degree of R).
-_ERFC_PLAN = {np.dtype(np.float64): (6.0, 18), np.dtype(np.float32): (4.5, 8)}
-
-
-@functools.cache
-def _erfc_table(dt):
-    """Coefficients of R (highest degree first), fitted on first use."""
-    from numpy.polynomial import Chebyshev, Polynomial
-
-    z_max, deg = _ERFC_PLAN[dt]
-    t_lo = 1 / (1 + z_max / 2)
-    t = t_lo + (1 - t_lo) * (1 - np.cos(np.linspace(0, np.pi, 2000))) / 2  # Chebyshev nodes
-    r = [math.erfc(z) * math.exp(z * z) for z in 2 / t - 2]
-    series = Chebyshev.fit(t, r, deg, domain=[t_lo, 1])
-    return series.convert(kind=Polynomial, domain=[t_lo, 1], window=[t_lo, 1]).coef[::-1].astype(dt)
+# Phi(x) = erfc(-x / sqrt(2)) / 2, with erfc from unary.py (a fitted polynomial: NumPy has no erf).
 
 
 def _normal_cdf(a):
@@ -577,23 +558,11 @@ def _normal_cdf(a):
     t_ = a.dtype.type
     if a.__class__ is not np.ndarray or a.dtype not in _ERFC_PLAN:
         return (_erf(a * t_(_SQRT_HALF)) + t_(1)) * t_(0.5)
-    coef = _erfc_table(a.dtype)
     z = np.abs(a)
     z *= t_(_SQRT_HALF)
-    t = z * t_(0.5)
-    t += 1
-    np.reciprocal(t, out=t)
-    r = t * coef[0]  # R(t) by Horner's rule, in place
-    r += coef[1]
-    for c in coef[2:]:
-        r *= t
-        r += c
-    np.square(z, out=t)
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    r *= t
+    r = _erfc_nonneg(z)
     r *= t_(0.5)  # erfc(z) / 2 = Phi(-|a|)
-    r *= z <= _ERFC_PLAN[a.dtype][0]
+    t = z
     # Phi(a) = r for a <= 0 and 1 - r for a > 0, as r + (a > 0) (1 - 2r): arithmetic beats masked writes
     np.multiply(r, t_(-2), out=t)
     t += 1

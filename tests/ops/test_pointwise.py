@@ -244,3 +244,15 @@ def test_grad_fn_names_match_torch():
         e = fn(ember.ones(2, requires_grad=True))
         t = fn(torch.ones(2, requires_grad=True))
         assert e.grad_fn.name() == type(t.grad_fn).__name__
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-15), ("float32", 3e-7)])
+def test_erf_without_scipy_matches_torch_across_its_range(dtype, rtol):
+    """erf's NumPy series / fitted-erfc path (Note [erf without SciPy]) against torch, from 0 to the tails."""
+    x = np.concatenate([np.linspace(-7, 7, 4001), [0.0, -0.0, 1e-30, -1e-8, 0.999999, 1.0, 1.000001]]).astype(dtype)
+    e = ember.erf(ember.tensor(x)).numpy()
+    t = torch.erf(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(e, t, rtol=rtol, atol=np.finfo(dtype).tiny)
+    assert np.array_equal(np.signbit(e), np.signbit(t))
+    special = ember.erf(ember.tensor(np.array([np.inf, -np.inf, np.nan], dtype=dtype))).numpy()
+    assert special[0] == 1 and special[1] == -1 and np.isnan(special[2])
