@@ -95,19 +95,25 @@ CASES = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
+def run_cases(cases: dict, doc: str, default_rounds: int, unit: str = "ms") -> None:
+    """Command-line entry shared by the benchmark scripts: time every case and print the ratio table."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=default_rounds)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
-    print(f"ember {ember.__version__} vs torch {torch.__version__} (threads: torch {torch.get_num_threads()})")
-    print(f"{'case':34s} {'ember':>12s} {'torch':>12s} {'ratio':>7s} {'budget':>7s}")
-    for name, (make, budget) in CASES.items():
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    scale = {"us": 1e6, "ms": 1e3}[unit]
+    print(f"ember {ember.__version__} vs torch {torch.__version__} (threads: torch {torch.get_num_threads()}, "
+          f"ember {ember.get_num_threads()})")
+    print(f"{'case':38s} {'ember':>12s} {'torch':>12s} {'ratio':>7s} {'budget':>7s}")
+    for name, (make, budget) in cases.items():
         fe, ft, number = make()
         te, tt = compare(fe, ft, number, args.rounds)
         ratio = te / tt
         flag = "" if ratio <= budget else "  over budget"
-        print(f"{name:34s} {te * 1e6:10.2f}us {tt * 1e6:10.2f}us {ratio:7.2f} {budget:7.2f}{flag}")
+        print(f"{name:38s} {te * scale:10.2f}{unit} {tt * scale:10.2f}{unit} {ratio:7.2f} {budget:7.2f}{flag}")
 
 
 if __name__ == "__main__":
-    main()
+    run_cases(CASES, __doc__, 15, unit="us")

@@ -8,13 +8,12 @@ with the same weights (copied through state_dict) and the same input.
 
 from __future__ import annotations
 
-import argparse
 import pathlib
 import sys
 
 import numpy as np
 import torch
-from bench_core import compare
+from bench_core import run_cases
 
 import ember
 from ember.vision import models
@@ -49,19 +48,5 @@ CASES = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    print(f"ember {ember.__version__} vs torch {torch.__version__} (threads: torch {torch.get_num_threads()})")
-    print(f"{'case':38s} {'ember':>12s} {'torch':>12s} {'ratio':>7s} {'budget':>7s}")
-    for name, (make, budget) in CASES.items():
-        fe, ft, number = make()
-        te, tt = compare(fe, ft, number, args.rounds)
-        ratio = te / tt
-        flag = "" if ratio <= budget else "  over budget"
-        print(f"{name:38s} {te * 1e3:10.2f}ms {tt * 1e3:10.2f}ms {ratio:7.2f} {budget:7.2f}{flag}")
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(CASES, __doc__, 5)
