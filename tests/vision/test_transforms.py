@@ -684,3 +684,30 @@ def test_colour_ops_tensor_and_pil_agree(fn, factor):
     out_t = fn(_chw(a), factor).numpy().transpose(1, 2, 0).astype(int)
     out_p = np.asarray(fn(Image.fromarray(a), factor)).astype(int)
     assert np.abs(out_t - out_p).max() <= 2
+
+
+def _tv_blend(img1, img2, ratio, bound):
+    """torchvision's tensor blend, written in torch: computed in float, clamped, cast to img1's dtype."""
+    return (ratio * img1 + (1.0 - ratio) * img2).clamp(0, bound).to(img1.dtype)
+
+
+def _tv_gray(img):
+    r, g, b = img.unbind(-3)
+    return (0.2989 * r + 0.587 * g + 0.114 * b).to(img.dtype).unsqueeze(-3)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+@pytest.mark.parametrize("factor", [0.3, 1.7])
+def test_colour_ops_batched_match_torch_maths(dtype, factor):
+    a = np.random.default_rng(3).integers(0, 256, (2, 3, 5, 6), dtype=np.uint8)
+    x = torch.from_numpy(a) if dtype == "uint8" else torch.from_numpy(a).float() / 255
+    bound = 255 if dtype == "uint8" else 1.0
+    e = ember.from_numpy(x.numpy().copy())
+    mean = _tv_gray(x).to(torch.float32).mean(dim=(-3, -2, -1), keepdim=True)
+    cases = [(F.adjust_brightness, _tv_blend(x, torch.zeros_like(x), factor, bound)),
+             (F.adjust_contrast, _tv_blend(x, mean, factor, bound)),
+             (F.adjust_saturation, _tv_blend(x, _tv_gray(x), factor, bound))]
+    for fn, ref in cases:
+        out = fn(e, factor)
+        assert out.dtype == getattr(ember, dtype)
+        np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-6, atol=2e-7)

@@ -148,7 +148,7 @@ def _stack(arrays: list) -> Tensor:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
                                f"and {list(a.shape)} at entry {i}")
         if a.dtype != dtype:
-            dtype = np.result_type(dtype, a.dtype)
+            dtype = _promote(dtype, a.dtype)
     if not isinstance(first, np.ndarray):  # CuPy arrays: let ember's stack handle the device
         from ... import stack
 
@@ -157,6 +157,13 @@ def _stack(arrays: list) -> Tensor:
     out = _shm.empty((len(arrays), *shape), dtype)
     np.stack(arrays, out=out)
     return _wrap(out)
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promotion of two array dtypes (float32 with int64 gives float32, unlike NumPy's float64)."""
+    from ... import _dtype as D
+
+    return D.promote_types(D.from_numpy_dtype(a), D.from_numpy_dtype(b)).np
 
 
 def _check_dtype(dtype: np.dtype) -> None:

@@ -349,6 +349,8 @@ class _MultiProcessIter(_BaseIter):
     """Tasks go round-robin to worker processes; results come back in sampler order."""
 
     def __init__(self, loader: DataLoader) -> None:
+        if not loader.prefetch_factor or loader.prefetch_factor <= 0:
+            raise AssertionError("prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
         super().__init__(loader)
         loader.check_worker_number_rationality()
         self._prefetch_factor = loader.prefetch_factor

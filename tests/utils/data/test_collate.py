@@ -44,6 +44,11 @@ CASES = {
     "ordered_dict": lambda T: [collections.OrderedDict(a=i, b=T(_arr(i, (1,)))) for i in range(2)],
     "namedtuple": lambda T: [Point(T(_arr(i, (2,))), i * 0.5) for i in range(3)],
     "nested_lists": lambda T: [[[i, i + 1], [i * 2, i * 3]] for i in range(2)],
+    # mixed dtypes promote with PyTorch's rules (float32 with int64 is float32, not NumPy's float64)
+    "ndarrays_mixed_dtypes": lambda T: [np.ones(2, np.float32), np.ones(2, np.int64), np.ones(2, np.uint8)],
+    "tensors_mixed_dtypes": lambda T: [T(np.ones(2, np.int32)), T(np.ones(2, np.float16))],
+    "numpy_bool_arrays": lambda T: [np.array([True, False]), np.array([False, False])],
+    "tuple_of_tuples": lambda T: [((i, float(i)),) for i in range(2)],
 }
 
 

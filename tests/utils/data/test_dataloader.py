@@ -180,6 +180,14 @@ def test_timeout_without_workers_fails_at_iter():
             iter(loader)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # torch's iterator __del__ noise
+def test_zero_prefetch_factor_fails_at_iter():
+    for mod in (eud, tud):
+        loader = mod.DataLoader(IndexDataset(4), num_workers=1, prefetch_factor=0)
+        with pytest.raises(AssertionError, match="prefetch_factor must be greater than 0"):
+            iter(loader)
+
+
 def test_attributes_frozen_after_init():
     loader = eud.DataLoader(IndexDataset(4), batch_size=2)
     for attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers"):

@@ -266,3 +266,58 @@ def test_unpicklable_batch_reports_error(no_leaks):  # noqa: F811
                                         r"of index 0\."):
         list(eud.DataLoader(Unpicklable(4), batch_size=None, sampler=[0, 1], num_workers=2,
                             collate_fn=lambda x: x))
+
+
+_MAIN_SCRIPT = """
+import os, signal, sys, time
+import ember.utils.data as eud
+from tests.utils.data._spawn_ds import SpawnDataset
+loader = eud.DataLoader(SpawnDataset(), batch_size=2, num_workers=2)
+it = iter(loader)
+next(it)
+print(" ".join(str(w.pid) for w in it._workers), it._pool.prefix, flush=True)
+if sys.argv[1] == "raise":
+    raise RuntimeError("main process fails")
+time.sleep(60)  # killed by the test
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["raise", "sigkill"])
+def test_workers_and_segments_go_when_the_main_process_dies(how):
+    import signal
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    proc = subprocess.Popen([sys.executable, "-c", _MAIN_SCRIPT, how], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        *pids, prefix = proc.stdout.readline().split()
+        pids = [int(p) for p in pids]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+        if how == "sigkill":
+            proc.send_signal(signal.SIGKILL)  # no atexit, no finalizer: the workers must notice by themselves
+        proc.wait(timeout=20)
+        assert (proc.returncode == 1) if how == "raise" else (proc.returncode == -signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [p for p in pids if _alive(p)]
+        for p in left:
+            os.kill(p, signal.SIGKILL)
+        assert not left, f"orphan workers: {left}"
+        assert not {n for n in shm_segments() if n.startswith(prefix)}, "segments left behind"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
