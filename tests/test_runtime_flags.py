@@ -76,3 +76,16 @@ def test_backends_flags_are_settable_and_report_no_gpu_libraries():
         ember.backends.cudnn.benchmark = False
     ember.backends.cuda.matmul.allow_tf32 = True
     ember.backends.cuda.matmul.allow_tf32 = False
+
+
+def test_cuda_queries_without_a_gpu_behave_as_cpu_pytorch():
+    assert ember.cuda.is_available() is torch.cuda.is_available() is False
+    assert ember.cuda.device_count() == torch.cuda.device_count() == 0
+    for name in ("manual_seed", "manual_seed_all"):
+        assert getattr(ember.cuda, name)(0) is None and getattr(torch.cuda, name)(0) is None
+    assert ember.cuda.empty_cache() is None and torch.cuda.empty_cache() is None
+    ember.cuda.synchronize()  # a harmless no-op (issue 9); CPU PyTorch raises here
+    with pytest.raises(AssertionError):
+        torch.cuda.current_device()
+    with pytest.raises(AssertionError):
+        ember.cuda.current_device()

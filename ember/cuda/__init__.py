@@ -18,7 +18,8 @@ def device_count() -> int:
 def current_device() -> int:
     """Index of the current GPU (raises without CUDA, as PyTorch does)."""
     if not is_available():
-        raise RuntimeError("Found no NVIDIA driver on your system (ember's CUDA backend needs CuPy and a GPU)")
+        # CPU-only PyTorch raises AssertionError here too
+        raise AssertionError("ember's CUDA backend is not available (it needs CuPy and an NVIDIA GPU)")
     return _backend._load_cupy().cuda.runtime.getDevice()
 
 
