@@ -14,6 +14,7 @@ from .optimizer import (
     _check_lr,
     _check_weight_decay,
     _grad_array,
+    _lr_value,
     _scalar,
     _scalar_tensor,
     _zeros_like,
@@ -51,7 +52,7 @@ class Adam(Optimizer):
         _check_eps(eps)
         _check_adam_betas(betas, foreach, capturable)
         _check_weight_decay(weight_decay)
-        betas = tuple(_scalar(b) for b in betas)
+        betas = tuple(betas)  # tensors stay tensors in the group, as in PyTorch
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
@@ -68,7 +69,7 @@ class Adam(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = (_scalar(b) for b in group["betas"])
-            lr, wd, eps = _scalar(group["lr"]), _scalar(group["weight_decay"]), group["eps"]
+            lr, wd, eps = _lr_value(group["lr"]), _scalar(group["weight_decay"]), group["eps"]
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
             for p in group["params"]:
                 if p._grad is None:

@@ -13,7 +13,7 @@ from .optimizer import (
     _check_lr,
     _check_weight_decay,
     _grad_array,
-    _scalar,
+    _lr_value,
     _scalar_tensor,
     _with_grad,
     _zeros_like,
@@ -42,7 +42,7 @@ class Adamax(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            lr, wd, eps = _scalar(group["lr"]), group["weight_decay"], group["eps"]
+            lr, wd, eps = _lr_value(group["lr"]), group["weight_decay"], group["eps"]
             for p in _with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:

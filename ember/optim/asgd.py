@@ -10,7 +10,7 @@ from .optimizer import (
     _check_lr,
     _check_weight_decay,
     _grad_array,
-    _scalar,
+    _lr_value,
     _scalar_tensor,
     _with_grad,
     _zeros_like,
@@ -38,7 +38,7 @@ class ASGD(Optimizer):
         self._check_flags()
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, wd = _scalar(group["lr"]), group["weight_decay"]
+            lr, wd = _lr_value(group["lr"]), group["weight_decay"]
             lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
             for p in _with_grad(group):
                 state = self.state[p]

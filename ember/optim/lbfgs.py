@@ -242,9 +242,9 @@ class LBFGS(Optimizer):
                     or np.abs(d * t).max() <= tolerance_change or abs(loss - prev_loss) < tolerance_change):
                 break
 
-        for key, value in zip(_TENSOR_KEYS, (d, t, H_diag, prev_flat_grad)):
-            state[key] = _wrap_state(value)
-        for key, value in (("old_dirs", old_dirs), ("old_stps", old_stps), ("ro", ro)):
+        # the key order is PyTorch's, so that state_dict() lists the same keys in the same order
+        for key, value in (("d", d), ("t", t), ("old_dirs", old_dirs), ("old_stps", old_stps), ("ro", ro),
+                           ("H_diag", H_diag), ("prev_flat_grad", prev_flat_grad)):
             state[key] = _wrap_state(value)
         state["prev_loss"] = prev_loss
         return orig_loss

@@ -12,7 +12,7 @@ from .optimizer import (
     _check_lr,
     _check_weight_decay,
     _grad_array,
-    _scalar,
+    _lr_value,
     _scalar_tensor,
     _with_grad,
     _zeros_like,
@@ -46,7 +46,7 @@ class NAdam(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            lr, wd, eps = _scalar(group["lr"]), group["weight_decay"], group["eps"]
+            lr, wd, eps = _lr_value(group["lr"]), group["weight_decay"], group["eps"]
             momentum_decay = group["momentum_decay"]
             for p in _with_grad(group):
                 state = self.state[p]

@@ -148,6 +148,7 @@ class Optimizer:
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
         self.__dict__.setdefault("_in_step", False)
+        own_defaults = dict(self.defaults)  # 'differentiable' below is not a group entry of every optimizer (LBFGS)
         self.defaults.setdefault("differentiable", False)
         # old checkpoints hold 'step' (and ASGD's eta, mu) as Python numbers: make them 0-dim tensors
         for key, value in self.state.items():
@@ -157,7 +158,7 @@ class Optimizer:
                         value[name] = _scalar_tensor(float(value[name]))
         # groups saved by an older version miss newer hyper-parameters: fill in the defaults
         for group in self.param_groups:
-            for name, default in self.defaults.items():
+            for name, default in own_defaults.items():
                 if default is not required:
                     group.setdefault(name, default)
 
@@ -365,6 +366,14 @@ class Optimizer:
 def _scalar(x) -> float:
     """A hyper-parameter as a Python number (a 0-dim tensor lr is allowed, as in PyTorch)."""
     return x.item() if isinstance(x, Tensor) else x
+
+
+def _lr_value(x):
+    """A learning rate for the update: a tensor lr becomes a NumPy scalar of its dtype, so that the step-size
+    arithmetic runs in that dtype (float32 for `torch.tensor(0.01)`), as PyTorch's tensor-lr arithmetic does."""
+    if isinstance(x, Tensor):
+        return x._data.reshape(())[()]
+    return x
 
 
 def _check_lr(lr) -> None:

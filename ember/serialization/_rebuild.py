@@ -88,7 +88,12 @@ def _view(storage, dtype, storage_offset, size, stride) -> Tensor:
                                      "elements (the file is corrupt)")
     typed = storage.data.view(dtype.np) if numel else np.empty(0, dtype.np)
     item = dtype.itemsize
-    arr = np.ndarray(size, dtype.np, buffer=typed, offset=offset * item, strides=[s * item for s in stride])
+    try:
+        arr = np.ndarray(size, dtype.np, buffer=typed, offset=offset * item, strides=[s * item for s in stride])
+    except (ValueError, OverflowError):  # e.g. a size whose element count overflows int64 (a crafted file)
+        raise pickle.UnpicklingError(f"a tensor of size {list(size)} and stride {list(stride)} cannot be "
+                                     "represented: a dimension or its byte size overflows (the file is "
+                                     "corrupt)") from None
     t = _wrap(arr)
     if storage.device != CPU:
         t = t.to(storage.device)

@@ -77,6 +77,10 @@ def test_lbfgs_state_dict_round_trip(direction):
         eo.step(ec)
         to.step(tc)
         assert_params_close(ep, tp, "float64")
+    e_sd, t_sd = eo.state_dict(), to.state_dict()
+    assert list(e_sd["state"][0]) == list(t_sd["state"][0])  # PyTorch's keys, in its order
+    assert [list(g) for g in e_sd["param_groups"]] == [list(g) for g in t_sd["param_groups"]]
+    assert e_sd["param_groups"] == t_sd["param_groups"]
 
 
 def test_lbfgs_rejects_param_groups_and_bad_line_search():

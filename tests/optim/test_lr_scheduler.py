@@ -669,3 +669,17 @@ def test_transfer_learning_pattern_step_lr_every_7_epochs():
             rows.append(sched.get_last_lr())
         results.append(rows)
     _assert_rows_equal(*results)
+
+
+@pytest.mark.parametrize("name", ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+                                  "CosineAnnealingWarmRestarts", "LambdaLR", "MultiplicativeLR", "LinearLR",
+                                  "ConstantLR", "PolynomialLR", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau",
+                                  "SequentialLR", "ChainedScheduler"])
+def test_constructor_signature_matches_torch(name):
+    """Every scheduler argument PyTorch takes, with the same name, kind and default."""
+    import inspect
+
+    def spec(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls.__init__).parameters.values()]
+
+    assert spec(getattr(ember.optim.lr_scheduler, name)) == spec(getattr(torch.optim.lr_scheduler, name))

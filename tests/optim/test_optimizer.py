@@ -12,7 +12,7 @@ from tests.nn._oracle import copy_module
 from tests.optim._oracle import make_params, set_grads, to_ember
 
 ALL = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop",
-       "LBFGS"]
+       "Adafactor", "LBFGS"]
 
 
 def both(fn):
@@ -44,6 +44,9 @@ def assert_same_error(fn):
     ("ASGD", dict(weight_decay=-1)), ("Rprop", dict(etas=(1.2, 0.5))), ("LBFGS", dict(lr=-1)),
     ("SGD", dict(lr=0.1, fused=True, differentiable=True)), ("Adam", dict(fused=True, foreach=True)),
     ("Adam", dict(lr="tensor", foreach=True)), ("SGD", dict(lr="tensor2")),
+    ("Adafactor", dict(lr=-1)), ("Adafactor", dict(beta2_decay=0.5)), ("Adafactor", dict(eps=(-1, 1e-3))),
+    ("Adafactor", dict(eps=(None, -1))), ("Adafactor", dict(d=0.5)), ("Adafactor", dict(weight_decay=-1)),
+    ("Adafactor", dict(lr="tensor2")),
 ])
 def test_invalid_hyper_parameters_raise_torch_errors(name, kw):
     def make(lib):
@@ -404,3 +407,48 @@ def test_deepcopy_keeps_state_and_hooks_work():
         p.grad = ember.ones_like(p)
     clone.step()
     assert calls == [1] and clone.state[clone.param_groups[0]["params"][0]]["step"].item() == 2.0
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_constructor_signature_matches_torch(name):
+    """Every hyper-parameter PyTorch's constructor takes, with the same name, kind (keyword-only) and default."""
+    import inspect
+
+    def spec(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls.__init__).parameters.values()]
+
+    assert spec(getattr(ember.optim, name)) == spec(getattr(torch.optim, name))
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if n != "LBFGS"])
+def test_float32_tensor_lr_on_float64_params_matches_torch(name):
+    """A float32 tensor lr: PyTorch does the step-size arithmetic in float32; ember must too (1e-10 in float64)."""
+    ep, tp = make_params("float64")
+    kw = dict(momentum=0.9) if name == "SGD" else {}
+    eo = getattr(ember.optim, name)(ep, lr=ember.tensor(0.01), **kw)
+    to = getattr(torch.optim, name)(tp, lr=torch.tensor(0.01), **kw)
+    for step in range(20):
+        set_grads(ep, ember, step)
+        set_grads(tp, torch, step)
+        eo.step()
+        to.step()
+    for a, b in zip(ep, tp):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_tensor_betas_stay_tensors_in_the_group(name):
+    ep, tp = make_params("float32")
+    eo = getattr(ember.optim, name)(ep, betas=(ember.tensor(0.8), ember.tensor(0.9)))
+    to = getattr(torch.optim, name)(tp, betas=(torch.tensor(0.8), torch.tensor(0.9)))
+    for step in range(20):
+        set_grads(ep, ember, step)
+        set_grads(tp, torch, step)
+        eo.step()
+        to.step()
+    for a, b in zip(ep, tp):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    e_betas, t_betas = eo.state_dict()["param_groups"][0]["betas"], to.state_dict()["param_groups"][0]["betas"]
+    assert isinstance(e_betas, tuple) and isinstance(t_betas, tuple)
+    assert all(isinstance(b, ember.Tensor) for b in e_betas)
+    assert [b.item() for b in e_betas] == [b.item() for b in t_betas]

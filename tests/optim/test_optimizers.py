@@ -29,6 +29,8 @@ CONFIGS = {
     "Adadelta": [dict(), dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1), dict(maximize=True)],
     "ASGD": [dict(), dict(lr=0.05, lambd=0.01, alpha=0.5, t0=5, weight_decay=0.1), dict(lr=0.05, t0=3, maximize=True)],
     "Rprop": [dict(), dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2)), dict(lr=0.05, maximize=True)],
+    "Adafactor": [dict(), dict(lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, weight_decay=0.1),
+                  dict(lr=0.2, maximize=True, eps=(1e-6, 1e-3))],
 }
 CASES = [(name, kw) for name, kws in CONFIGS.items() for kw in kws]
 IDS = [f"{name}-{kw}" for name, kw in CASES]
@@ -96,9 +98,14 @@ def test_state_dict_round_trip_mid_way(name, kw, direction):
         assert_params_close(ep, tp, dtype, f"after step {step}")
     e_sd, t_sd = eo.state_dict(), to.state_dict()
     assert e_sd["param_groups"] == t_sd["param_groups"]
+    # same keys in the same order (a state dict printed or diffed by a user looks the same)
+    assert [list(g) for g in e_sd["param_groups"]] == [list(g) for g in t_sd["param_groups"]]
+    for eg, tg in zip(e_sd["param_groups"], t_sd["param_groups"]):
+        assert all(type(eg[k]) is type(tg[k]) for k in tg if k != "params"), (eg, tg)
+    assert list(e_sd) == list(t_sd)
     assert e_sd["state"].keys() == t_sd["state"].keys()
     for k in t_sd["state"]:
-        assert e_sd["state"][k].keys() == t_sd["state"][k].keys()
+        assert list(e_sd["state"][k].keys()) == list(t_sd["state"][k].keys())
         for key, tv in t_sd["state"][k].items():
             ev = e_sd["state"][k][key]
             if isinstance(tv, torch.Tensor):
@@ -112,7 +119,7 @@ BIG = [("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)), ("
        ("NAdam", dict(lr=0.05, decoupled_weight_decay=True, weight_decay=0.1)),
        ("RAdam", dict(lr=0.05, betas=(0.5, 0.7))), ("RMSprop", dict(lr=0.02, centered=True, momentum=0.5)),
        ("Adagrad", dict(lr=0.1, weight_decay=0.1)), ("Adadelta", dict(weight_decay=0.1)), ("ASGD", dict(lr=0.05, t0=2)),
-       ("Rprop", dict(lr=0.05))]
+       ("Rprop", dict(lr=0.05)), ("Adafactor", dict(lr=0.05, weight_decay=0.1))]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -125,3 +125,26 @@ def test_malformed_pickles_give_unpickling_errors():
         buf.seek(0)
         with pytest.raises(pickle.UnpicklingError, match="cannot read '<BytesIO>'"):
             ember.load(buf)
+
+
+@pytest.mark.parametrize("sizes", [(2**62, 2**62), (0, 2**62)])
+def test_size_whose_element_count_overflows(tmp_path, sizes):
+    """A zero-stride view claiming 2**124 elements (or an empty one with a 2**62 dim) is refused clearly."""
+    path = tmp_path / "ckpt.pt"
+    torch.save({"w": torch.zeros(1).expand(3, 4)}, path)  # sizes (3, 4), strides (0, 0) in the pickle
+
+    def big(n):
+        return b"\x8a\x08" + n.to_bytes(8, "little") if n > 255 else b"K" + bytes([n])
+
+    def edit(name, data):
+        if not name.endswith("data.pkl"):
+            return data
+        assert b"K\x03K\x04\x86" in data and b"K\x00K\x00\x86" in data
+        return data.replace(b"K\x03K\x04\x86", big(sizes[0]) + big(sizes[1]) + b"\x86")
+
+    bad = _rewrite(path, tmp_path / "huge.pt", edit)
+    with pytest.raises(pickle.UnpicklingError, match=r"huge\.pt.*cannot be represented.*overflows"):
+        ember.load(bad)
+    if sizes[0]:
+        with pytest.raises(RuntimeError):  # torch refuses it too (it accepts the empty one, NumPy cannot hold it)
+            torch.load(bad, weights_only=True)

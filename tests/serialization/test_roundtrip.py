@@ -81,6 +81,23 @@ def test_views_keep_sharing_offsets_and_strides(direction):
         assert loaded["slice"][0, 0].item() == -7.0
 
 
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+def test_views_of_every_dtype_both_ways(dtype):
+    """Non-contiguous views of each dtype: values, strides and offsets kept, one shared storage, both ways."""
+    a = make_array((4, 5), dtype, low=-50, high=50, seed=5)
+    e_views = _views(ember, ember.from_numpy(a.copy()))
+    t_views = _views(torch, torch.from_numpy(a.copy()))
+    to_torch = _e2t(e_views)
+    for k in e_views:
+        _same_tensor(e_views[k], to_torch[k])
+    assert len({v.untyped_storage().data_ptr() for v in to_torch.values()}) == 1
+    to_ember = _t2e(t_views)
+    base = to_ember["base"].numpy()
+    for k in t_views:
+        _same_tensor(to_ember[k], t_views[k])
+        assert np.shares_memory(to_ember[k].numpy(), base), k
+
+
 def test_two_tensors_share_one_storage_entry_like_torch():
     import zipfile
 
