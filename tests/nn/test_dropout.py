@@ -114,6 +114,23 @@ def test_bad_p_raises_value_error(fn, p):
     assert str(e_err.value) == str(t_err.value)
 
 
+@pytest.mark.parametrize("fn", ["dropout", "dropout1d", "dropout2d", "alpha_dropout", "feature_alpha_dropout"])
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0])
+def test_integer_input_like_torch(fn, p):
+    """Integer input passes through at p 0 or 1 (kept dtype) and fails otherwise, as in PyTorch."""
+    x = np.arange(24).reshape(2, 3, 4)
+    try:
+        t_out = getattr(TF, fn)(torch.tensor(x), p, training=True)
+    except RuntimeError as t_err:
+        with pytest.raises(RuntimeError) as e_err:
+            getattr(EF, fn)(ember.tensor(x), p, training=True)
+        assert str(e_err.value) == str(t_err)
+        return
+    e_out = getattr(EF, fn)(ember.tensor(x), p, training=True)
+    assert str(e_out.dtype)[6:] == str(t_out.dtype)[6:]
+    np.testing.assert_array_equal(e_out.numpy(), t_out.numpy())
+
+
 @pytest.mark.parametrize("cls", ["Dropout", "Dropout2d", "AlphaDropout"])
 def test_module_bad_p_raises(cls):
     with pytest.raises(ValueError) as t_err:

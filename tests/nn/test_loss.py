@@ -248,6 +248,12 @@ NLL_ERRORS = [
     lambda f, m: f.cross_entropy(m.zeros(3, 5), m.zeros(3, 5), ignore_index=1),
     lambda f, m: f.cross_entropy(m.zeros(3, 5), m.zeros(3, dtype=m.int64), label_smoothing=1.5),
     lambda f, m: f.cross_entropy(m.zeros(3, 5), m.zeros(3)),
+    lambda f, m: f.cross_entropy(m.tensor(1.0), m.tensor(0)),
+    lambda f, m: f.cross_entropy(m.tensor(1.0), m.tensor(0.5)),
+    lambda f, m: f.nll_loss(m.zeros(3, 5), m.zeros(3, dtype=m.int64), weight=m.ones(5, requires_grad=True)),
+    lambda f, m: f.cross_entropy(m.zeros(3, 5, 2), m.zeros(3, 2, dtype=m.int64), weight=m.ones(5, requires_grad=True)),
+    lambda f, m: f.cross_entropy(m.zeros(3, 5), m.zeros(3, dtype=m.int64), weight=m.ones(5, requires_grad=True),
+                                 label_smoothing=0.1),
 ]
 
 
@@ -315,6 +321,15 @@ BCE_ERRORS = [
     lambda f, m: f.binary_cross_entropy_with_logits(m.zeros(3, 4), m.zeros(3, 4),
                                                     pos_weight=m.ones(4, requires_grad=True)),
     lambda f, m: f.soft_margin_loss(m.zeros(3), m.ones(3, requires_grad=True)),
+    *[lambda f, m, fn=fn: getattr(f, fn)(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64))
+      for fn in ["mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                 "binary_cross_entropy_with_logits", "kl_div"]],
+    lambda f, m: f.mse_loss(m.ones(2, dtype=m.bool), m.ones(2, dtype=m.bool), reduction="none"),
+    lambda f, m: f.kl_div(m.ones(2), m.ones(2, dtype=m.int64), reduction="sum"),
+    *[lambda f, m, ws=ws, fn=fn, kw=kw: getattr(f, fn)(m.full((2, 3), 0.5), m.full((2, 3), 0.5), **{kw: m.ones(ws)})
+      for ws in [(4,), (4, 3), (2, 1, 3), (2, 4), (3, 1)]
+      for fn, kw in [("binary_cross_entropy", "weight"), ("binary_cross_entropy_with_logits", "weight"),
+                     ("binary_cross_entropy_with_logits", "pos_weight")]],
 ]
 
 
@@ -446,6 +461,8 @@ MARGIN_ERRORS = [
     lambda f, m: f.cosine_embedding_loss(m.zeros(5, 3), m.zeros(5, 3), m.ones(5, 1)),
     lambda f, m: f.cosine_embedding_loss(m.zeros(5, 3, 2), m.zeros(5, 3, 2), m.ones(5)),
     lambda f, m: f.multi_margin_loss(m.zeros(5, 3), m.zeros(5, dtype=m.int64), p=3),
+    lambda f, m: f.hinge_embedding_loss(m.zeros(2, 3), m.ones(2, 4)),
+    lambda f, m: f.hinge_embedding_loss(m.zeros(5, 2, 3), m.ones(4, 1, 3)),
 ]
 
 
@@ -526,3 +543,12 @@ def test_triplet_with_distance_loss(swap):
     e_cos = nn.TripletMarginWithDistanceLoss(
         distance_function=lambda a, b: 1 - (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)))
     check_op(lambda a, p, n: (t_cos if isinstance(a, torch.Tensor) else e_cos)(a, p, n), [(5, 3), (5, 3), (5, 3)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_ranking_loss_integer_inputs_give_float(reduction):
+    x1, x2, y = np.array([3, -1, 2]), np.array([1, 2, 2]), np.array([1, -1, -1])
+    out = {lib.__name__: F_lib.margin_ranking_loss(lib.tensor(x1), lib.tensor(x2), lib.tensor(y), reduction=reduction)
+           for lib, F_lib in ((torch, TF), (ember, F))}
+    assert str(out["ember"].dtype)[6:] == str(out["torch"].dtype)[6:]
+    np.testing.assert_allclose(out["ember"].numpy(), out["torch"].numpy())

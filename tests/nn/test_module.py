@@ -228,6 +228,7 @@ def _shared(lib):
     lambda m: _names(m.named_modules(prefix="root")),
     lambda m: _names(m.named_modules(remove_duplicate=False)),
     lambda m: [type(c).__name__ for c in m.modules()],
+    lambda m: [type(c).__name__ for c in m.modules(remove_duplicate=False)],
     lambda m: list(m.state_dict()),
 ])
 def test_traversal_order(builder, call):

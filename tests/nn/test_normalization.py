@@ -192,6 +192,11 @@ def test_group_norm_double_backward():
     (lambda m, x: m.group_norm(x.randn(1, 2, 1), 2), ValueError),
     (lambda m, x: m.group_norm(x.randn(2, 6, 3), 2, x.ones(4)), RuntimeError),
     (lambda m, x: m.local_response_norm(x.randn(3), 2), ValueError),
+    (lambda m, x: m.layer_norm(x.ones(2, 3, dtype=x.int64), (3,)), NotImplementedError),
+    (lambda m, x: m.group_norm(x.ones(2, 2, 3, dtype=x.int32), 1), NotImplementedError),
+    (lambda m, x: m.batch_norm(x.ones(2, 2, dtype=x.int64), None, None, training=True), NotImplementedError),
+    (lambda m, x: m.batch_norm(x.ones(2, 2, dtype=x.int64), x.zeros(2), x.ones(2)), NotImplementedError),
+    (lambda m, x: m.instance_norm(x.ones(2, 2, 3, dtype=x.int64)), NotImplementedError),
 ])
 def test_norm_errors_match_torch(call, exc):
     with pytest.raises(exc) as t_err:

@@ -16,7 +16,10 @@ def expand(value, n: int, fname: str, argname: str) -> tuple:
             value = tuple(value) * n
         if len(value) != n:
             count = {1: "one int", 2: "a tuple of two ints", 3: "a tuple of three ints"}.get(n, f"{n} ints")
-            raise RuntimeError(f"{fname}: {argname} must either be a single int, or {count}")
+            # PyTorch's wording varies by argument: stride may be omitted; dilation's says "must be either"
+            lead = {"stride": "must either be omitted, a single int,", "dilation": "must be either a single int,"}.get(
+                argname, "must either be a single int,")
+            raise RuntimeError(f"{fname}: {argname} {lead} or {count}")
         return tuple(int(v) for v in value)
     return (int(value),) * n
 

@@ -10,6 +10,7 @@ import warnings
 
 from ..._tensor import Tensor
 from . import _conv_kernels as kern
+from ._checks import require_floating
 from ._conv_ops import Col2Im, Convolution, Im2Col, transposed_sizes
 from .padding import pad as _pad
 
@@ -44,9 +45,16 @@ def _check_common(input: Tensor, weight: Tensor, bias, nd: int, fname: str, stri
     if weight.dim() != nd + 2:
         raise RuntimeError(f"expected stride to be a single integer value or a list of {weight.dim() - 2} values "
                            f"to match the convolution dimensions, but got stride={list(stride)}")
+    # PyTorch checks a plain convolution's bias dtype before its weight's; a transposed one checks the weight first
+    bias_first = "transpose" not in fname
+    if bias_first and bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({_c_type(input)}) and bias type ({_c_type(bias)}) should be the same")
     if input.dtype != weight.dtype:
-        raise RuntimeError(f"Input type (torch.{input.dtype._legacy}) and weight type (torch.{weight.dtype._legacy}) "
-                           "should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+        if input.dtype.name == "float32" and input.dim() == nd + 2 and input.shape[0] > 1:  # torch's oneDNN path
+            raise RuntimeError(f"Input type (torch.{input.dtype._legacy}) and weight type "
+                               f"(torch.{weight.dtype._legacy}) should be the same or input should be a MKLDNN "
+                               "tensor and weight is a dense tensor")
+        raise RuntimeError(f"expected scalar type {_scalar_name(input)} but found {_scalar_name(weight)}")
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(f"Input type ({_c_type(input)}) and bias type ({_c_type(bias)}) should be the same")
     if any(v <= 0 for v in stride):
@@ -55,7 +63,17 @@ def _check_common(input: Tensor, weight: Tensor, bias, nd: int, fname: str, stri
         raise RuntimeError("non-positive dilation is not supported")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    K = tuple(weight.shape[2:])
+    if min(K) <= 0:
+        if nd == 3:
+            raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, K))} (TxHxW)")
+        kh, kw = K if nd == 2 else (1, K[0])
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
     return input.dim() == nd + 1
+
+
+def _scalar_name(t: Tensor) -> str:
+    return t.dtype._legacy[:-len("Tensor")]  # 'Float', 'Double', as PyTorch names dtypes in this error
 
 
 def _c_type(t: Tensor) -> str:
@@ -236,6 +254,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         raise RuntimeError(f"Given input with spatial size {tuple(input.shape[2:])}, kernel_size={K}, dilation={d}, "
                            f"padding={p}, calculated shape of the array of sliding blocks as {L}, but its components "
                            "must be at least one.")
+    require_floating(input, "im2col_out_cpu")
     out = Im2Col.apply(input, kernel_size=K, dilation=d, padding=p, stride=s)
     return out.squeeze(0) if unbatched else out
 
@@ -258,5 +277,6 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         raise RuntimeError(f"Given output_size={S}, kernel_size={K}, dilation={d}, padding={p}, stride={s}, expected "
                            f"size of input's dimension 2 to match the calculated number of sliding blocks "
                            f"{L[0]} * {L[1]} = {kern.prod(L)}, but got input.size(2)={input.shape[2]}.")
+    require_floating(input, "col2im_out_cpu")
     out = Col2Im.apply(input, output_size=S, kernel_size=K, dilation=d, padding=p, stride=s)
     return out.squeeze(0) if unbatched else out

@@ -23,6 +23,8 @@ def _check_p(p: float) -> None:
 
 def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, feature: bool, alpha: bool) -> Tensor:
     _check_p(p)
+    if training and 0.0 < p < 1.0 and not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype._legacy[:-6]}")
     return dropout_impl(input, p, training, inplace, feature, alpha)
 
 

@@ -64,6 +64,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         # Note: one fused node instead of addmm(bias, input, weight.t()); the graph has the same
         # node names, but weight hangs directly off it (no TBackward0 node in between).
         return _MmLinear.apply(input, weight) if bias is None else _AddmmLinear.apply(bias, input, weight)
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+                           f"{weight.dim()}D")
     if input.dim() == 2 and bias is not None:
         return addmm(bias, input, weight.t())
     out = matmul(input, weight.t())

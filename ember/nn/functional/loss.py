@@ -16,6 +16,7 @@ from ..._tensor import Tensor, _wrap
 from ...autograd.grad_mode import STATE
 from ...ops.pointwise import where
 from . import _loss_ops as ops
+from ._checks import require_floating
 from .activation import log_softmax
 
 __all__ = [
@@ -88,14 +89,26 @@ def _no_grad_arg(fn: str, name: str, t: Tensor | None) -> None:
                            "This input cannot have requires_grad True.")
 
 
-def _broadcast_array(w: Tensor, shape, dtype) -> np.ndarray:
-    """The weight's array broadcast to the loss shape, with PyTorch's error when it does not fit."""
-    try:
-        return np.broadcast_to(w._data.astype(dtype, copy=False), tuple(shape))
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({w.shape[-1] if w.dim() else 1}) must match the size of tensor "
-                           f"b ({shape[-1] if len(shape) else 1}) at non-singleton dimension "
-                           f"{max(len(shape) - 1, 0)}") from None
+def _broadcast_array(w: Tensor, shape, dtype, kind: str = "weight") -> np.ndarray:
+    """The weight's array broadcast to the loss shape, with PyTorch's error when it does not fit.
+
+    kind names the argument, as PyTorch words each one's error differently: 'bce' (binary_cross_entropy's
+    weight), 'weight' or 'pos_weight' (binary_cross_entropy_with_logits').
+    """
+    shape, ws = tuple(shape), tuple(w.shape)
+    for i in range(1, min(len(ws), len(shape)) + 1):
+        if ws[-i] != shape[-i] and ws[-i] != 1 and shape[-i] != 1:
+            if kind == "bce":
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {ws[-i]} at {-i}! Mismatching "
+                                   f"argument at index 1 had {w.shape}; but expected shape should be broadcastable "
+                                   f"to {list(shape)}")
+            a, b = (shape[-i], ws[-i]) if kind == "weight" else (ws[-i], shape[-i])
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
+                               f"dimension {max(len(ws), len(shape)) - i}")
+    full = np.broadcast_shapes(ws, shape)
+    if full != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
+    return np.broadcast_to(w._data.astype(dtype, copy=False), shape)
 
 
 def _weighted(loss: Tensor, weight: Tensor, input: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
@@ -117,6 +130,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
     _warn_size(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, y = _common(input, target)
+    require_floating(x, "mse_cpu")
     if weight is not None:
         return _weighted((x - y) ** 2, weight, input, reduction, mean_by_weight=True)
     return ops.MseLoss.apply(x, y, reduction=_check_reduction(reduction))
@@ -142,6 +156,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     x, y = _common(input, target)
+    require_floating(x, "smooth_l1_cpu")
     return ops.SmoothL1Loss.apply(x, y, reduction=reduction, beta=float(beta))
 
 
@@ -152,6 +167,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, y = _common(input, target)
+    require_floating(x, "huber_cpu")
     if weight is not None:
         loss = ops.HuberLoss.apply(x, y, reduction="none", delta=float(delta))
         return _weighted(loss, weight, input, reduction, mean_by_weight=False)
@@ -193,6 +209,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    _no_grad_arg("nll_loss_forward" if input.dim() <= 2 else "nll_loss2d_forward", "weight", weight)
     _check_nll_args(input, target, weight)
     t = target._data
     if t.ndim == 1 and input._data.ndim == 1:
@@ -223,7 +240,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+        if target.dtype.is_floating_point:  # PyTorch takes a 0-d pair for class probabilities along dim 1
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{_type_name(target)}")
     dim = _class_dim(input)
     if input.shape == target.shape:
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing, dim)
@@ -284,12 +304,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype != input.dtype:
         raise RuntimeError(f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
     _no_grad_arg("binary_cross_entropy", "weight", weight)
+    require_floating(input, "binary_cross_entropy")
     x, y = input._data, target._data
     if ((x < 0) | (x > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
     if ((y < 0) | (y > 1)).any():
         raise RuntimeError("all elements of target should be between 0 and 1")
-    w = None if weight is None else _broadcast_array(weight, input.shape, x.dtype)
+    w = None if weight is None else _broadcast_array(weight, input.shape, x.dtype, "bce")
     return ops.BinaryCrossEntropy.apply(input, target, reduction=reduction, weight=w)
 
 
@@ -303,9 +324,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     _no_grad_arg("binary_cross_entropy_with_logits", "weight", weight)
     _no_grad_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     x, y = _common(input, target)
+    require_floating(x, "log_sigmoid_cpu")
     dt = x._data.dtype
     w = None if weight is None else _broadcast_array(weight, x.shape, dt)
-    pw = None if pos_weight is None else _broadcast_array(pos_weight, x.shape, dt)
+    pw = None if pos_weight is None else _broadcast_array(pos_weight, x.shape, dt, "pos_weight")
     return ops.BinaryCrossEntropyWithLogits.apply(x, y, reduction=reduction, weight=w, pos_weight=pw)
 
 
@@ -321,6 +343,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                       stacklevel=2)
     if reduction != "batchmean":
         _check_reduction(reduction)
+    if not all(t.dtype.is_floating_point or t.dtype.is_complex for t in (input, target)):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -341,13 +365,25 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
-    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+    return _reduce((-target * (input1 - input2) + float(margin)).clamp_min(0), reduction)  # float: as PyTorch's
+
+
+def _check_broadcastable(a: tuple, b: tuple) -> None:
+    """Raise PyTorch's elementwise-broadcast RuntimeError when shapes a and b do not broadcast."""
+    n = max(len(a), len(b))
+    for i in range(1, n + 1):
+        sa, sb = (a[-i] if i <= len(a) else 1), (b[-i] if i <= len(b) else 1)
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
+                               f"non-singleton dimension {n - i}")
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """x where y == 1, max(0, margin - x) where y == -1."""
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
+    if target.shape != input.shape:
+        _check_broadcastable(target.shape, input.shape)  # ember's three-way where() would raise NumPy's message
     zeros = input.new_zeros(())
     margin_part = where(target != 1, (margin - input).clamp_min(0), zeros)
     self_part = where(target != -1, input, zeros)

@@ -24,6 +24,7 @@ from ..._tensor import Tensor, _wrap
 from ...autograd.grad_mode import STATE
 from ...autograd.graph import Op
 from ...backend import xp_of
+from ._checks import require_floating
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "local_response_norm", "normalize"]
 
@@ -212,6 +213,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_channel_vector("bias", bias, c)
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean must be defined in evaluation mode")
+    require_floating(input, "batch_norm")
     _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if input.dim() < 2:
         raise RuntimeError(f"batch_norm expects an input of shape (N, C, *), got {_shape_text(input.shape)}")
@@ -315,6 +317,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
         if p is not None and tuple(p.shape) != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{_shape_text(p.shape)} and normalized_shape = {_shape_text(shape)}")
+    require_floating(input, "LayerNormKernelImpl")
     _check_mixed_dtype(input, weight, bias)
     return _LayerNorm.apply(input, weight, bias, shape=shape, eps=float(eps))
 
@@ -380,6 +383,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {_shape_text(p.shape)} and input of shape "
                                f"{_shape_text(input.shape)}")
+    require_floating(input, "GroupNormKernelImpl")
     _check_mixed_dtype(input, weight, bias)
     return _GroupNorm.apply(input, weight, bias, groups=int(num_groups), eps=float(eps))
 

@@ -10,6 +10,7 @@ import numpy as np
 from ... import _tensor
 from ..._tensor import Tensor
 from ...backend import xp_of
+from ._checks import require_floating
 from ._pool_avg import AvgPool2dOp
 from ._pool_max import AdaptiveMaxPool2dOp, MaxPool2dOp
 from ._pool_resample import AdaptiveAvgPool2dOp, GlobalAvgPoolOp, adaptive_avg_matrix
@@ -75,6 +76,7 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     out = pool_out_size(input.shape[-1], k, p, s, d, ceil_mode)
     if out < 1:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+    require_floating(input, "max_pool1d_impl")
     result = MaxPool2dOp.apply(input.unsqueeze(-2), kernel=(1, k), stride=(1, s), padding=(0, p), dilation=(1, d),
                                out_size=(1, out), return_indices=bool(return_indices))
     if return_indices:
@@ -175,6 +177,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     if min(out) < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: "
                            f"{list(input.shape[:-2]) + list(out)}")
+    require_floating(input, "adaptive_max_pool2d")
     values, indices = AdaptiveMaxPool2dOp.apply(input, out_size=out)
     return (values, indices) if return_indices else values
 
@@ -221,13 +224,14 @@ def _unpool_size(input: Tensor, k: tuple, s: tuple, p: tuple, output_size) -> tu
     size = tuple(int(v) for v in output_size)
     if len(size) == n + 2 or (len(size) == n + 1 and input.dim() == n + 1):
         size = size[-n:]
+        output_size = output_size[-n:]
     if len(size) != n:
         raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a "
                          f"length of '{len(size)}'")
     for i in range(n):
         lo, hi = default[i] - s[i], default[i] + s[i]
         if not lo < size[i] < hi:
-            raise ValueError(f'invalid output_size "{list(size)}" (dim {i} must be between {lo} and {hi})')
+            raise ValueError(f'invalid output_size "{output_size}" (dim {i} must be between {lo} and {hi})')
     return size
 
 
@@ -250,6 +254,8 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     k = expand(kernel_size, 2, "max_unpool2d", "kernel_size")
     s = k if stride is None else expand(stride, 2, "max_unpool2d", "stride")
     p = expand(padding, 2, "max_unpool2d", "padding")
+    if indices.dtype.name != "int64":
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype._legacy[:-6]}")
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
@@ -261,6 +267,8 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     k = expand(kernel_size, 1, "max_unpool1d", "kernel_size")
     s = k if stride is None else expand(stride, 1, "max_unpool1d", "stride")
     p = expand(padding, 1, "max_unpool1d", "padding")
+    if indices.dtype.name != "int64":
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype._legacy[:-6]}")
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
