@@ -494,9 +494,13 @@ def where(condition, input=None, other=None) -> Tensor:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{D.from_numpy_dtype(cond.dtype)}")
     x, y = operands(input, other)
-    if STATE.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (input, other)):
-        return apply_recorded(Where, (input, other), {"cond": cond}, (x, y))
-    return _wrap(np.where(cond, x, y))
+    try:
+        if STATE.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (input, other)):
+            return apply_recorded(Where, (input, other), {"cond": cond}, (x, y))
+        return _wrap(np.where(cond, x, y))
+    except ValueError:  # PyTorch broadcasts condition with input, then the result with other
+        broadcast_batch(broadcast_batch(cond.shape, np.shape(x)), np.shape(y))
+        raise
 
 
 def _where_method(self: Tensor, condition, y) -> Tensor:

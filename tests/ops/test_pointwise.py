@@ -256,3 +256,13 @@ def test_erf_without_scipy_matches_torch_across_its_range(dtype, rtol):
     assert np.array_equal(np.signbit(e), np.signbit(t))
     special = ember.erf(ember.tensor(np.array([np.inf, -np.inf, np.nan], dtype=dtype))).numpy()
     assert special[0] == 1 and special[1] == -1 and np.isnan(special[2])
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (4,), (3,)), ((3,), (2, 1), (5,))])
+def test_where_shapes_that_do_not_broadcast_raise_torchs_error(shapes):
+    c, x, y = shapes
+    with pytest.raises(RuntimeError) as t_err:
+        torch.where(torch.ones(c) > 0, torch.ones(x), torch.ones(y))
+    with pytest.raises(RuntimeError) as e_err:
+        ember.where(ember.ones(c) > 0, ember.ones(x), ember.ones(y))
+    assert str(e_err.value) == str(t_err.value)
