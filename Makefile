@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 
 .PHONY: test demo lint bench clean
 
@@ -15,8 +16,14 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest tests
 
-demo: $(STAMP)
-	$(PY) examples/two_layer_net.py
+$(DEMO_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[demo]'
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(PY) -m ember.cli train
 
 lint: $(STAMP)
 	$(PY) -m ruff check ember tests benchmarks examples

@@ -1,6 +1,6 @@
 """The seed notes' two-layer network, trained with raw tensors and autograd: only the import changed.
 
-Run with `make demo`. It fits random data with a ReLU network (N, D_in, H, D_out = 64, 1000, 100, 10)
+Run: python examples/two_layer_net.py. It fits random data with a ReLU network (N, D_in, H, D_out = 64, 1000, 100, 10)
 using a custom autograd Function for the ReLU, exactly as in the PyTorch tutorial, and prints the loss.
 """
 
