@@ -111,8 +111,9 @@ def run_cases(cases: dict, doc: str, default_rounds: int, unit: str = "ms") -> N
         fe, ft, number = make()
         te, tt = compare(fe, ft, number, args.rounds)
         ratio = te / tt
-        flag = "" if ratio <= budget else "  over budget"
-        print(f"{name:38s} {te * scale:10.2f}{unit} {tt * scale:10.2f}{unit} {ratio:7.2f} {budget:7.2f}{flag}")
+        flag = "" if budget is None or ratio <= budget else "  over budget"
+        budget_text = "-" if budget is None else f"{budget:.2f}"
+        print(f"{name:38s} {te * scale:10.2f}{unit} {tt * scale:10.2f}{unit} {ratio:7.2f} {budget_text:>7s}{flag}")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def resnet_forward():
 
 
 CASES = {
-    "LeNet training step, batch 4": (lambda: lenet_step(4), 1.5),
+    "LeNet training step, batch 4": (lambda: lenet_step(4), None),  # reported; the issue budgets batch 64
     "LeNet training step, batch 64": (lambda: lenet_step(64), 1.5),
     "ResNet-18 forward, batch 8, 224x224": (resnet_forward, 2.0),
 }

@@ -41,8 +41,8 @@ def optimizer_step(name: str, **kw):
 
 CASES = {
     "Adam step, ResNet-18 params": (optimizer_step("Adam", lr=1e-3), 1.5),
-    "AdamW step, ResNet-18 params": (optimizer_step("AdamW", lr=1e-3), 1.5),
-    "SGD momentum step, ResNet-18 params": (optimizer_step("SGD", lr=1e-2, momentum=0.9), 1.5),
+    "AdamW step, ResNet-18 params": (optimizer_step("AdamW", lr=1e-3), None),  # reported; the issue budgets Adam
+    "SGD momentum step, ResNet-18 params": (optimizer_step("SGD", lr=1e-2, momentum=0.9), None),
 }
 
 
