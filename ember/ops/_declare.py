@@ -129,6 +129,8 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
                            "operation.")
     self._data[...] = result._data
     self._bump_version()
+    if result._requires_grad and result._grad_fn is not None and result._grad_fn._saves_own_output:
+        _resave_output_as(self, result)
     if result._requires_grad:
         if self._base is not None:
             from ..autograd.views import rebase_view
@@ -139,6 +141,21 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
             self._output_nr = result._output_nr
             self._requires_grad = True
     return self
+
+
+def _resave_output_as(self: Tensor, result: Tensor) -> None:
+    """An op that saved its output (relu, exp, sigmoid, ...) now saves self, which holds that output.
+
+    PyTorch's in-place form saves the written tensor itself, so modifying it again before backward is
+    the "modified by an inplace operation" error; saving the temporary result would hide that.
+    """
+    node = result._grad_fn
+    saved = node._saved
+    if saved and saved[-1] is not None and saved[-1]._data is result._data:
+        alias = _wrap(self._data)
+        alias._vbox = self._vbox
+        node._saved = saved[:-1] + (alias,)
+        node._versions = node._versions[:-1] + (self._vbox[0],)
 
 
 def _keep_saved_original(self: Tensor, node) -> None:

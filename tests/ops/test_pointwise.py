@@ -266,3 +266,27 @@ def test_where_shapes_that_do_not_broadcast_raise_torchs_error(shapes):
     with pytest.raises(RuntimeError) as e_err:
         ember.where(ember.ones(c) > 0, ember.ones(x), ember.ones(y))
     assert str(e_err.value) == str(t_err.value)
+
+
+@pytest.mark.parametrize("ops", [
+    [("relu_",)], [("relu_",), ("mul_", 2.0)], [("sigmoid_",)], [("exp_",), ("add_", 1.0)], [("tanh_",), ("relu_",)],
+    [("exp_",), ("exp_",)],
+])
+def test_inplace_op_that_saves_its_output_saves_the_written_tensor(ops):
+    """After y.relu_() (or exp_, sigmoid_, tanh_), modifying y again before backward is PyTorch's error."""
+    def run(lib):
+        x = lib.tensor([-1.0, 0.5, 2.0, -3.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        for name, *args in ops:
+            getattr(y, name)(*args)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return str(e).split(":")[0]
+        return x.grad.numpy()
+
+    e, t = run(ember), run(torch)
+    if isinstance(t, str):
+        assert e == t
+    else:
+        np.testing.assert_allclose(e, t, rtol=1e-12)
