@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import pickle
-import urllib.error
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from .utils import check_integrity, download_and_extract_archive, download_failed_error
+from .utils import _all_intact, _download_archive, check_integrity
 from .vision import VisionDataset
 
 _ALLOWED_GLOBALS = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
@@ -85,31 +84,20 @@ class CIFAR10(VisionDataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img, target = self.data[index], self.targets[index]
         img = Image.fromarray(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._apply_transforms(img, target)
 
     def __len__(self) -> int:
         return len(self.data)
 
     def _check_integrity(self) -> bool:
-        for filename, md5 in self.train_list + self.test_list:
-            if not check_integrity(os.path.join(self.root, self.base_folder, filename), md5):
-                return False
-        return True
+        return _all_intact(os.path.join(self.root, self.base_folder), self.train_list + self.test_list)
 
     def download(self) -> None:
         """Fetch the archive (verified by MD5) and extract it into root, unless the batches are already there."""
         if self._check_integrity():
             return
-        try:
-            download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
-        except (urllib.error.URLError, OSError) as e:
-            raise download_failed_error(self.filename, [(self.url, e)], os.path.join(self.root, self.filename)
-                                        + f" (or extract it there, giving {os.path.join(self.root, self.base_folder)})"
-                                        ) from e
+        _download_archive(self.url, self.root, self.filename, self.tgz_md5, os.path.join(self.root, self.filename)
+                          + f" (or extract it there, giving {os.path.join(self.root, self.base_folder)})")
 
     def extra_repr(self) -> str:
         split = "Train" if self.train is True else "Test"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import urllib.error
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from .utils import check_integrity, download_and_extract_archive, download_failed_error, verify_str_arg
+from .utils import _all_intact, _download_archive, verify_str_arg
 from .vision import VisionDataset
 
 
@@ -93,29 +92,19 @@ class STL10(VisionDataset):
         img = self.data[index]
         target = int(self.labels[index]) if self.labels is not None else None
         img = Image.fromarray(np.transpose(img, (1, 2, 0)))
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._apply_transforms(img, target)
 
     def __len__(self) -> int:
         return self.data.shape[0]
 
     def _check_integrity(self) -> bool:
-        for filename, md5 in self.train_list + self.test_list:
-            if not check_integrity(os.path.join(self.root, self.base_folder, filename), md5):
-                return False
-        return True
+        return _all_intact(os.path.join(self.root, self.base_folder), self.train_list + self.test_list)
 
     def download(self) -> None:
         """Fetch the archive (verified by MD5) and extract it into root, unless the files are already there."""
         if self._check_integrity():
             return
-        try:
-            download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
-        except (urllib.error.URLError, OSError) as e:
-            raise download_failed_error(self.filename, [(self.url, e)], os.path.join(self.root, self.filename)) from e
+        _download_archive(self.url, self.root, self.filename, self.tgz_md5, os.path.join(self.root, self.filename))
 
     def extra_repr(self) -> str:
         return "Split: {split}".format(**self.__dict__)

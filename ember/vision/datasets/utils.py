@@ -219,6 +219,19 @@ def download_and_extract_archive(url: str, download_root: str | os.PathLike,
     extract_archive(archive, extract_root, remove_finished)
 
 
+def _download_archive(url: str, root: str, filename: str, md5: str | None, place_at: str) -> None:
+    """download_and_extract_archive; a network or file error becomes download_failed_error's RuntimeError."""
+    try:
+        download_and_extract_archive(url, root, filename=filename, md5=md5)
+    except (urllib.error.URLError, OSError) as e:
+        raise download_failed_error(filename, [(url, e)], place_at) from e
+
+
+def _all_intact(folder: str, files: list[list[str]]) -> bool:
+    """Whether every [name, md5] of files is in folder with that checksum."""
+    return all(check_integrity(os.path.join(folder, name), md5) for name, md5 in files)
+
+
 def iterable_to_str(iterable: Iterable) -> str:
     """'a', 'b', 'c' (for error messages)."""
     return "'" + "', '".join([str(item) for item in iterable]) + "'"

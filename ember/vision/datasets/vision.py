@@ -9,6 +9,16 @@ from typing import Any
 from ...utils.data import Dataset
 
 
+def _transform_pair(transform: Callable | None, target_transform: Callable | None, input: Any,
+                    target: Any) -> tuple[Any, Any]:
+    """(transform(input), target_transform(target)), skipping a transform that is None."""
+    if transform is not None:
+        input = transform(input)
+    if target_transform is not None:
+        target = target_transform(target)
+    return input, target
+
+
 class StandardTransform:
     """Applies transform to the input and target_transform to the target."""
 
@@ -17,11 +27,7 @@ class StandardTransform:
         self.target_transform = target_transform
 
     def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return _transform_pair(self.transform, self.target_transform, input, target)
 
     def _format_transform_repr(self, transform: Callable, head: str) -> list[str]:
         lines = transform.__repr__().splitlines()
@@ -58,6 +64,10 @@ class VisionDataset(Dataset):
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError
+
+    def _apply_transforms(self, sample: Any, target: Any) -> tuple[Any, Any]:
+        # the per-dataset __getitem__ uses transform/target_transform only, as torchvision's do
+        return _transform_pair(self.transform, self.target_transform, sample, target)
 
     def __len__(self) -> int:
         raise NotImplementedError

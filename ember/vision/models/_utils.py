@@ -1,4 +1,4 @@
-"""Building blocks shared by the mobile architectures (torchvision.ops.misc's Conv2dNormActivation)."""
+"""Building blocks shared by the mobile architectures (torchvision.ops.misc's Conv2dNormActivation, their init)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,21 @@ def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int
     if new_v < 0.9 * v:
         new_v += divisor
     return new_v
+
+
+def _init_mobilenet_weights(model: nn.Module) -> None:
+    """torchvision's MobileNet V2/V3 init: He-normal (fan_out) convs, norm scale 1 shift 0, Linear N(0, 0.01)."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0, 0.01)
+            nn.init.zeros_(m.bias)
 
 
 class Conv2dNormActivation(nn.Sequential):

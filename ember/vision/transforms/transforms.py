@@ -63,6 +63,31 @@ def _setup_angle(x, name: str, req_sizes: tuple = (2,)) -> list[float]:
     return [float(d) for d in x]
 
 
+def _coin(p: float) -> bool:
+    """Whether a uniform draw from ember's generator falls below p (the random transforms' "apply?" test)."""
+    return ember.rand(1).item() < p
+
+
+def _check_fill(fill):
+    """The fill argument of the geometric transforms: a number or a sequence, None meaning 0."""
+    if fill is None:
+        return 0
+    if not isinstance(fill, (Sequence, numbers.Number)):
+        raise TypeError("Fill should be either a sequence or a number.")
+    return fill
+
+
+def _check_scale_ratio(scale, ratio) -> None:
+    """The (min, max) scale and aspect-ratio ranges of RandomResizedCrop and RandomErasing."""
+    if not isinstance(scale, Sequence):
+        raise TypeError("Scale should be a sequence")
+    if not isinstance(ratio, Sequence):
+        raise TypeError("Ratio should be a sequence")
+    if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+        # stacklevel 3: point at the line that built the transform, past its __init__
+        warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=3)
+
+
 def _fill_for(fill, img):
     """torchvision's per-call fill: one float per channel for tensor images."""
     if isinstance(img, Tensor):
@@ -344,7 +369,7 @@ class RandomHorizontalFlip(Module):
         self.p = p
 
     def forward(self, img):
-        if ember.rand(1).item() < self.p:
+        if _coin(self.p):
             return F.hflip(img)
         return img
 
@@ -360,7 +385,7 @@ class RandomVerticalFlip(Module):
         self.p = p
 
     def forward(self, img):
-        if ember.rand(1).item() < self.p:
+        if _coin(self.p):
             return F.vflip(img)
         return img
 
@@ -375,12 +400,7 @@ class RandomResizedCrop(Module):
                  interpolation=InterpolationMode.BILINEAR, antialias: bool | None = True) -> None:
         super().__init__()
         self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        _check_scale_ratio(scale, ratio)
         self.interpolation = _check_interpolation(interpolation)
         self.antialias = antialias
         self.scale = scale
@@ -519,11 +539,7 @@ class RandomRotation(Module):
         self.center = center
         self.interpolation = _check_interpolation(interpolation)
         self.expand = expand
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = _check_fill(fill)
 
     @staticmethod
     def get_params(degrees: list[float]) -> float:
@@ -566,11 +582,7 @@ class RandomAffine(Module):
         self.scale = scale
         self.shear = _setup_angle(shear, name="shear", req_sizes=(2, 4)) if shear is not None else None
         self.interpolation = _check_interpolation(interpolation)
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = _check_fill(fill)
         if center is not None:
             _check_sequence_input(center, "center", req_sizes=(2,))
         self.center = center
@@ -619,11 +631,7 @@ class RandomPerspective(Module):
         self.p = p
         self.interpolation = _check_interpolation(interpolation)
         self.distortion_scale = distortion_scale
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = _check_fill(fill)
 
     @staticmethod
     def get_params(width: int, height: int, distortion_scale: float):
@@ -640,7 +648,7 @@ class RandomPerspective(Module):
     def forward(self, img):
         fill = _fill_for(self.fill, img)
         _, height, width = F.get_dimensions(img)
-        if ember.rand(1).item() < self.p:
+        if _coin(self.p):
             startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
             return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
         return img
@@ -672,7 +680,7 @@ class RandomGrayscale(Module):
 
     def forward(self, img):
         num_output_channels, _, _ = F.get_dimensions(img)
-        if ember.rand(1).item() < self.p:
+        if _coin(self.p):
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
         return img
 
@@ -722,12 +730,7 @@ class RandomErasing(Module):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
             raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        _check_scale_ratio(scale, ratio)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
         if p < 0 or p > 1:
@@ -761,7 +764,7 @@ class RandomErasing(Module):
         return 0, 0, img_h, img_w, img
 
     def forward(self, img: Tensor) -> Tensor:
-        if ember.rand(1).item() < self.p:
+        if _coin(self.p):
             if isinstance(self.value, (int, float)):
                 value = [float(self.value)]
             elif isinstance(self.value, str):

@@ -15,7 +15,9 @@ import ember.utils.data as eud
 from ._common import IndexDataset, assert_batch_equal
 
 
-class Range(eud.IterableDataset):
+class _RangeBody:
+    """range(lo, hi) as an iterable dataset with a length; mixed into each library's IterableDataset."""
+
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
@@ -26,15 +28,12 @@ class Range(eud.IterableDataset):
         return self.hi - self.lo
 
 
-class TRange(tud.IterableDataset):
-    def __init__(self, lo, hi):
-        self.lo, self.hi = lo, hi
+class Range(_RangeBody, eud.IterableDataset):
+    pass
 
-    def __iter__(self):
-        return iter(range(self.lo, self.hi))
 
-    def __len__(self):
-        return self.hi - self.lo
+class TRange(_RangeBody, tud.IterableDataset):
+    pass
 
 
 def _tensors(lib):
