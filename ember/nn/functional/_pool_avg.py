@@ -38,6 +38,13 @@ def _divide(total, div):
     return (xp.sign(total) * (xp.abs(total) // div)).astype(total.dtype)
 
 
+def _pool(x, params):
+    """The average pool of x, given AvgPool2dOp's saved params."""
+    in_shape, kernel, stride, padding, out_size, padded_hw, div = params
+    a = pad_planes(x.reshape((-1,) + in_shape[-2:]), 0, padding[0], padding[1], *padded_hw)
+    return _divide(window_sums(a, kernel, stride, out_size), div).reshape(in_shape[:-2] + out_size)
+
+
 def window_sums(a, k: tuple, s: tuple, out: tuple):
     """Sums of the k windows of a padded (P, Hp, Wp) array, stepping by s."""
     xp = xp_of(a)
@@ -76,13 +83,12 @@ class AvgPool2dOp(Op):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, out_size, count_include_pad, divisor_override):
         xp = xp_of(x)
-        lead, in_hw = x.shape[:-2], x.shape[-2:]
+        in_hw = x.shape[-2:]
         Hp = padded_extent(in_hw[0], kernel[0], stride[0], padding[0], 1, out_size[0])
         Wp = padded_extent(in_hw[1], kernel[1], stride[1], padding[1], 1, out_size[1])
-        a = pad_planes(x.reshape((-1,) + in_hw), 0, padding[0], padding[1], Hp, Wp)
         div = _divisor(in_hw, kernel, stride, padding, out_size, count_include_pad, divisor_override, xp, x.dtype)
-        ctx.params = (x.shape, kernel, stride, padding, out_size, (Hp, Wp), div)
-        return _divide(window_sums(a, kernel, stride, out_size), div).reshape(lead + out_size)
+        ctx.params = params = (x.shape, kernel, stride, padding, out_size, (Hp, Wp), div)
+        return _pool(x, params)
 
     @staticmethod
     def backward(ctx, g):
@@ -116,10 +122,8 @@ class _AvgPoolAgain(Op):
 
     @staticmethod
     def forward(ctx, x, params):
-        in_shape, kernel, stride, padding, out_size, padded_hw, div = params
         ctx.params = params
-        a = pad_planes(x.reshape((-1,) + in_shape[-2:]), 0, padding[0], padding[1], *padded_hw)
-        return (window_sums(a, kernel, stride, out_size) / div).reshape(in_shape[:-2] + out_size)
+        return _pool(x, params)
 
     @staticmethod
     def backward(ctx, g):

@@ -68,16 +68,21 @@ def _unbatched(input: Tensor, batched: bool, p: float, training: bool, inplace: 
     return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
 
 
+def _warn_if_unusual_ndim(n: int, ndim: int) -> None:
+    """dropout{n}d's deprecation warning for an input that is neither (C, *spatial) nor (N, C, *spatial)."""
+    if ndim not in (n + 1, n + 2):
+        warnings.warn(f"dropout{n}d: Received a {ndim}-D input to dropout{n}d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      f"dropout instead. Note that dropout{n}d exists to provide channel-wise dropout on inputs with "
+                      f"{n} spatial dimensions, a channel dimension, and an optional batch dimension (i.e. {n + 1}D "
+                      f"or {n + 2}D inputs).", stacklevel=3)
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of a (N, C, H, W) input with probability p, scaling the rest by 1 / (1 - p)."""
     _check_p(p)
     ndim = input.dim()
-    if ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in "
-                      "an error in a future release. To retain the behavior and silence this warning, please use "
-                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
-                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
-                      "inputs).", stacklevel=2)
+    _warn_if_unusual_ndim(2, ndim)
     if ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
@@ -91,10 +96,5 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels of a (N, C, D, H, W) or (C, D, H, W) input with probability p."""
     _check_p(p)
     ndim = input.dim()
-    if ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will result in "
-                      "an error in a future release. To retain the behavior and silence this warning, please use "
-                      "dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
-                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
-                      "inputs).", stacklevel=2)
+    _warn_if_unusual_ndim(3, ndim)
     return _unbatched(input, ndim == 5, p, training, inplace)

@@ -249,27 +249,25 @@ def _max_unpool(input: Tensor, indices: Tensor, size: tuple) -> Tensor:
     return out.reshape(lead + size)
 
 
-def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
-    """Partial inverse of max_pool2d: values written at their indices into zeros of the pre-pool size."""
-    k = expand(kernel_size, 2, "max_unpool2d", "kernel_size")
-    s = k if stride is None else expand(stride, 2, "max_unpool2d", "stride")
-    p = expand(padding, 2, "max_unpool2d", "padding")
+def _max_unpool_nd(nd: int, input: Tensor, indices: Tensor, kernel_size, stride, padding, output_size) -> Tensor:
+    """max_unpool{nd}d: check the arguments, then write the values at their indices."""
+    name = f"max_unpool{nd}d"
+    k = expand(kernel_size, nd, name, "kernel_size")
+    s = k if stride is None else expand(stride, nd, name, "stride")
+    p = expand(padding, nd, name, "padding")
     if indices.dtype.name != "int64":
         raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype._legacy[:-6]}")
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
     return _max_unpool(input, indices, _unpool_size(input, k, s, p, output_size))
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """Partial inverse of max_pool2d: values written at their indices into zeros of the pre-pool size."""
+    return _max_unpool_nd(2, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool1d."""
-    k = expand(kernel_size, 1, "max_unpool1d", "kernel_size")
-    s = k if stride is None else expand(stride, 1, "max_unpool1d", "stride")
-    p = expand(padding, 1, "max_unpool1d", "padding")
-    if indices.dtype.name != "int64":
-        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype._legacy[:-6]}")
-    if tuple(indices.shape) != tuple(input.shape):
-        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
-                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
-    return _max_unpool(input, indices, _unpool_size(input, k, s, p, output_size))
+    return _max_unpool_nd(1, input, indices, kernel_size, stride, padding, output_size)

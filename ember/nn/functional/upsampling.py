@@ -219,14 +219,20 @@ class _PixelUnshuffle(Op):
         return _PixelShuffle.apply(g, r=ctx.r)
 
 
-def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """Rearrange (*, C*r^2, H, W) into (*, C, H*r, W*r)."""
-    r = int(upscale_factor)
+def _check_pixel_args(fn: str, input: Tensor, factor_name: str, factor) -> int:
+    """Shared checks of pixel_(un)shuffle: at least 3 dims and a positive factor, returned as an int."""
+    r = int(factor)
     if input.dim() < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+        raise RuntimeError(f"{fn} expects input to have at least 3 dimensions, but got input with "
                            f"{input.dim()} dimension(s)")
     if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+        raise RuntimeError(f"{fn} expects a positive {factor_name}, but got {r}")
+    return r
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange (*, C*r^2, H, W) into (*, C, H*r, W*r)."""
+    r = _check_pixel_args("pixel_shuffle", input, "upscale_factor", upscale_factor)
     if input.shape[-3] % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                            f"upscale_factor, but input.size(-3)={input.shape[-3]} is not divisible by {r * r}")
@@ -235,12 +241,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """Rearrange (*, C, H*r, W*r) into (*, C*r^2, H, W)."""
-    r = int(downscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _check_pixel_args("pixel_unshuffle", input, "downscale_factor", downscale_factor)
     for axis, name in ((-2, "height"), (-1, "width")):
         if input.shape[axis] % r:
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "

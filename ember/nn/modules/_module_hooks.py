@@ -162,11 +162,7 @@ class _BackwardHookState:
         for hook in self._pre_hooks():
             result = hook(self.module, full)
             if result is not None:
-                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-                if len(result) != len(full):
-                    raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
-                                       f"{len(result)}, but expected {len(full)}")
-                full = result
+                full = _replacement(result, len(full), "Backward pre hook", "grad_output")
         self.grad_output = full
         hooks = self._hooks()
         if not self.input_pos and hooks:  # no input needs a gradient: the hooks run now, seeing Nones
@@ -201,9 +197,13 @@ class _BackwardHookState:
         for hook in self._hooks():
             result = hook(self.module, replaced or grad_input, self.grad_output)
             if result is not None:
-                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-                if len(result) != len(grad_input):
-                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got "
-                                       f"{len(result)}, but expected {len(grad_input)}")
-                replaced = result
+                replaced = _replacement(result, len(grad_input), "Backward hook", "grad_input")
         return replaced
+
+
+def _replacement(result, expected: int, hook: str, what: str) -> tuple:
+    """A backward (pre) hook's returned gradients as a tuple, checked to be `expected` many."""
+    result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    if len(result) != expected:
+        raise RuntimeError(f"{hook} returned an invalid number of {what}, got {len(result)}, but expected {expected}")
+    return result

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from ..._tensor import Tensor
 from .. import functional as F
+from ..functional.loss import _legacy_reduction
 from .module import Module
 
 __all__ = [
@@ -15,18 +16,6 @@ __all__ = [
     "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss", "GaussianNLLLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "CTCLoss",
 ]
-
-
-def _legacy_reduction(size_average, reduce, reduction: str) -> str:
-    """The reduction string for PyTorch's deprecated size_average/reduce flags (warns when they are used)."""
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    ret = ("mean" if size_average else "sum") if reduce else "none"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-                  stacklevel=3)
-    return ret
 
 
 class _Loss(Module):

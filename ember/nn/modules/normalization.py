@@ -15,10 +15,27 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceNo
            "InstanceNorm3d", "LayerNorm", "LocalResponseNorm"]
 
 
+def _register_affine(module: Module, shape, affine: bool, bias: bool, device, dtype) -> None:
+    """Register `weight` and `bias` parameters of the given shape (None where disabled)."""
+    module.register_parameter("weight", Parameter(_factories.empty(shape, device=device, dtype=dtype)) if affine
+                              else None)
+    module.register_parameter("bias", Parameter(_factories.empty(shape, device=device, dtype=dtype))
+                              if affine and bias else None)
+
+
+def _reset_affine(module: Module) -> None:
+    """Weight 1, bias 0 (where present)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """Per-channel affine parameters and running statistics shared by batch and instance norm."""
 
     _version = 2  # version 2 added num_batches_tracked
+    _input_dims: tuple  # accepted input ndims
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
@@ -28,15 +45,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(_factories.empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_factories.empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_features, affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", _factories.zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", _factories.ones(num_features, device=device, dtype=dtype))
@@ -57,13 +66,12 @@ class _NormBase(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics; weight 1 and bias 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input) -> None:
-        raise NotImplementedError
+        if input.dim() not in self._input_dims:
+            raise ValueError(f"expected {' or '.join(f'{d}D' for d in self._input_dims)} input "
+                             f"(got {input.dim()}D input)")
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -100,43 +108,32 @@ class _BatchNorm(_NormBase):
 class BatchNorm1d(_BatchNorm):
     """Batch normalization over a (N, C) or (N, C, L) input; running statistics for evaluation."""
 
-    def _check_input_dim(self, input) -> None:
-        if input.dim() not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    _input_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalization over a (N, C, H, W) input; running statistics for evaluation."""
 
-    def _check_input_dim(self, input) -> None:
-        if input.dim() != 4:
-            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+    _input_dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
     """Batch normalization over a (N, C, D, H, W) input; running statistics for evaluation."""
 
-    def _check_input_dim(self, input) -> None:
-        if input.dim() != 5:
-            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+    _input_dims = (5,)
 
 
 class _InstanceNorm(_NormBase):
-    _batched_dims: tuple  # (unbatched ndim, batched ndim)
+    _input_dims: tuple  # (unbatched ndim, batched ndim)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
-    def _check_input_dim(self, input) -> None:
-        lo, hi = self._batched_dims
-        if input.dim() not in (lo, hi):
-            raise ValueError(f"expected {lo}D or {hi}D input (got {input.dim()}D input)")
-
     def forward(self, input):
         """Normalize each (sample, channel) over its spatial positions; an unbatched input is accepted."""
         self._check_input_dim(input)
-        unbatched = self._batched_dims[0]
+        unbatched = self._input_dims[0]
         feature_dim = input.dim() - unbatched
         if input.size(feature_dim) != self.num_features:
             if self.affine:
@@ -173,19 +170,19 @@ class _InstanceNorm(_NormBase):
 class InstanceNorm1d(_InstanceNorm):
     """Instance normalization over a (N, C, L) or unbatched (C, L) input."""
 
-    _batched_dims = (2, 3)
+    _input_dims = (2, 3)
 
 
 class InstanceNorm2d(_InstanceNorm):
     """Instance normalization over a (N, C, H, W) or unbatched (C, H, W) input."""
 
-    _batched_dims = (3, 4)
+    _input_dims = (3, 4)
 
 
 class InstanceNorm3d(_InstanceNorm):
     """Instance normalization over a (N, C, D, H, W) or unbatched (C, D, H, W) input."""
 
-    _batched_dims = (4, 5)
+    _input_dims = (4, 5)
 
 
 class LayerNorm(Module):
@@ -199,23 +196,12 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_factories.empty(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_factories.empty(self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight 1, bias 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         """Layer-normalize input."""
@@ -238,23 +224,12 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_factories.empty(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_factories.empty(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight 1, bias 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         """Group-normalize input."""

@@ -33,7 +33,21 @@ def _table(num_embeddings: int, embedding_dim: int, _weight, requires_grad: bool
     return Parameter(_weight, requires_grad=requires_grad), False
 
 
-class Embedding(Module):
+class _Lookup(Module):
+    """What Embedding and EmbeddingBag share: the N(0, 1) init of `weight` with a zero padding_idx row."""
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: weight ~ N(0, 1), the padding_idx row zero."""
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx].fill_(0)
+
+
+class Embedding(_Lookup):
     """A table of num_embeddings vectors of size embedding_dim, looked up by integer index.
 
     Example: ``Embedding(10, 3, padding_idx=0)(ember.tensor([[1, 2], [0, 9]]))`` has shape (2, 2, 3).
@@ -53,16 +67,6 @@ class Embedding(Module):
         if fresh:
             self.reset_parameters()
         self.sparse = sparse
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default: weight ~ N(0, 1), the padding_idx row zero."""
-        init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
-
-    def _fill_padding_idx_with_zero(self) -> None:
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input):
         """The rows of weight at the indices in input: shape input.shape + (embedding_dim,)."""
@@ -95,7 +99,7 @@ class Embedding(Module):
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
-class EmbeddingBag(Module):
+class EmbeddingBag(_Lookup):
     """Sums, means or maxima of bags of embeddings, without building the intermediate (bag, index, dim) tensor."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
@@ -115,13 +119,6 @@ class EmbeddingBag(Module):
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default: weight ~ N(0, 1), the padding_idx row zero."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         """One reduced embedding per bag: shape (number of bags, embedding_dim)."""
