@@ -71,6 +71,11 @@ def _group_values(optimizer: Any, key: str) -> list:
     return [_copy_value(group[key]) for group in optimizer.param_groups]
 
 
+def _scaled_lrs(optimizer: Any, factor: Any) -> list:
+    """Every parameter group's current ``lr`` times ``factor`` (the chainable form of a multiplicative step)."""
+    return [group["lr"] * factor for group in optimizer.param_groups]
+
+
 def _set_group_value(group: dict, key: str, value: Any) -> None:
     """Set ``group[key]``; a tensor entry is filled in place so that references to it stay valid."""
     if isinstance(group[key], Tensor):

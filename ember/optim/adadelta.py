@@ -6,15 +6,15 @@ from collections.abc import Callable
 
 from .optimizer import (
     Optimizer,
-    _blocks,
+    _advance_step,
     _check_eps,
     _check_lr,
     _check_weight_decay,
+    _decay_weight,
     _grad_array,
     _scalar,
-    _scalar_tensor,
+    _update_blocked,
     _with_grad,
-    _zeros_like,
 )
 
 __all__ = ["Adadelta"]
@@ -43,23 +43,16 @@ class Adadelta(Optimizer):
             lr, wd, eps, rho = _scalar(group["lr"]), group["weight_decay"], group["eps"], group["rho"]
             for p in _with_grad(group):
                 state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor()
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
-                state["step"]._data += 1
+                _advance_step(state, p, "square_avg", "acc_delta")
                 arrays = (p._data, _grad_array(p, group["maximize"]), state["square_avg"]._data,
                           state["acc_delta"]._data)
-                for x, g, sq, acc in _blocks(*arrays):
-                    _adadelta_update(x, g, sq, acc, lr, rho, eps, wd)
-                p._bump_version()
+                _update_blocked(p, _adadelta_update, arrays, lr, rho, eps, wd)
         return loss
 
 
 def _adadelta_update(x, g, sq, acc, lr: float, rho: float, eps: float, wd: float) -> None:
     """One Adadelta step on arrays, in place: sq (mean squared gradient), acc (mean squared update)."""
-    if wd != 0:
-        g = g + wd * x
+    g = _decay_weight(x, g, lr, wd)
     sq *= rho
     sq += (1 - rho) * (g * g)
     std = (sq + eps) ** 0.5

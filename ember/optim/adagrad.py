@@ -6,13 +6,16 @@ from collections.abc import Callable
 
 from .optimizer import (
     Optimizer,
-    _blocks,
+    _advance_step,
     _check_eps,
+    _check_fused,
     _check_lr,
     _check_weight_decay,
+    _decay_weight,
     _grad_array,
     _scalar,
     _scalar_tensor,
+    _update_blocked,
     _with_grad,
     _zeros_like,
 )
@@ -37,11 +40,7 @@ class Adagrad(Optimizer):
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused(fused, differentiable, foreach)
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(p)
@@ -62,19 +61,16 @@ class Adagrad(Optimizer):
             for p in _with_grad(group):
                 self._init_state(p)
                 state = self.state[p]
-                state["step"]._data += 1
-                step = state["step"]._data.item()
+                step = _advance_step(state, p)
                 clr = lr / (1 + (step - 1) * lr_decay)
-                for x, g, total in _blocks(p._data, _grad_array(p, group["maximize"]), state["sum"]._data):
-                    _adagrad_update(x, g, total, clr, eps, wd)
-                p._bump_version()
+                arrays = (p._data, _grad_array(p, group["maximize"]), state["sum"]._data)
+                _update_blocked(p, _adagrad_update, arrays, clr, eps, wd)
         return loss
 
 
 def _adagrad_update(x, g, total, clr: float, eps: float, wd: float) -> None:
     """One Adagrad step on arrays, in place: total (sum of squared gradients)."""
-    if wd != 0:
-        g = g + wd * x
+    g = _decay_weight(x, g, clr, wd)
     total += g * g
     std = total ** 0.5
     std += eps

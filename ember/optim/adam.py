@@ -8,16 +8,18 @@ from .._tensor import Tensor
 from ..backend import xp_of
 from .optimizer import (
     Optimizer,
-    _blocks,
+    _advance_step,
     _check_betas,
     _check_eps,
+    _check_fused,
     _check_lr,
     _check_weight_decay,
+    _decay_weight,
     _grad_array,
     _lr_value,
     _scalar,
-    _scalar_tensor,
-    _zeros_like,
+    _update_blocked,
+    _with_grad,
 )
 
 __all__ = ["Adam"]
@@ -57,11 +59,7 @@ class Adam(Optimizer):
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused(fused, differentiable, foreach)
 
     def step(self, closure: Callable | None = None):
         """Perform one optimization step; returns the closure's loss when a closure is given."""
@@ -71,24 +69,13 @@ class Adam(Optimizer):
             beta1, beta2 = (_scalar(b) for b in group["betas"])
             lr, wd, eps = _lr_value(group["lr"]), _scalar(group["weight_decay"]), group["eps"]
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+            for p in _with_grad(group):
                 state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_like(p)
-                step_t = state["step"]
-                step_t._data += 1
-                step = step_t._data.item()
+                step = _advance_step(state, p, *buffers)
                 arrays = (p._data, _grad_array(p, group["maximize"]), state["exp_avg"]._data,
                           state["exp_avg_sq"]._data, state["max_exp_avg_sq"]._data if amsgrad else None)
-                for x, g, m, v, vmax in _blocks(*arrays):
-                    _adam_update(x, g, m, v, vmax, step, lr, beta1, beta2, eps, wd, decoupled)
-                p._bump_version()
+                _update_blocked(p, _adam_update, arrays, step, lr, beta1, beta2, eps, wd, decoupled)
         return loss
 
 
@@ -96,11 +83,7 @@ def _adam_update(p, g, m, v, vmax, step: float, lr: float, beta1: float, beta2: 
                  decoupled: bool) -> None:
     """One Adam step on arrays, in place: p (parameter), m/v (moments), vmax (amsgrad's running max)."""
     xp = xp_of(p)
-    if wd != 0:
-        if decoupled:
-            p *= 1 - lr * wd
-        else:
-            g = g + wd * p
+    g = _decay_weight(p, g, lr, wd, decoupled)
     tmp = xp.subtract(g, m)  # m.lerp_(g, 1 - beta1) as m + (1 - beta1) * (g - m)
     tmp *= 1 - beta1
     m += tmp

@@ -7,16 +7,13 @@ from collections.abc import Callable
 from ..backend import xp_of
 from .optimizer import (
     Optimizer,
-    _blocks,
-    _check_betas,
-    _check_eps,
-    _check_lr,
-    _check_weight_decay,
+    _advance_step,
+    _check_adam_like,
+    _decay_weight,
     _grad_array,
     _lr_value,
-    _scalar_tensor,
+    _update_blocked,
     _with_grad,
-    _zeros_like,
 )
 
 __all__ = ["Adamax"]
@@ -28,10 +25,7 @@ class Adamax(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  foreach: bool | None = None, *, maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False) -> None:
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
+        _check_adam_like(lr, eps, betas, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
@@ -45,25 +39,17 @@ class Adamax(Optimizer):
             lr, wd, eps = _lr_value(group["lr"]), group["weight_decay"], group["eps"]
             for p in _with_grad(group):
                 state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_inf"] = _zeros_like(p)
-                state["step"]._data += 1
-                step = state["step"]._data.item()
+                step = _advance_step(state, p, "exp_avg", "exp_inf")
                 clr = lr / (1 - beta1 ** step)
                 arrays = (p._data, _grad_array(p, group["maximize"]), state["exp_avg"]._data, state["exp_inf"]._data)
-                for x, g, m, u in _blocks(*arrays):
-                    _adamax_update(x, g, m, u, clr, beta1, beta2, eps, wd)
-                p._bump_version()
+                _update_blocked(p, _adamax_update, arrays, clr, beta1, beta2, eps, wd)
         return loss
 
 
 def _adamax_update(x, g, m, u, clr: float, beta1: float, beta2: float, eps: float, wd: float) -> None:
     """One Adamax step on arrays, in place: x (parameter), m (first moment), u (infinity norm)."""
     xp = xp_of(x)
-    if wd != 0:
-        g = g + wd * x
+    g = _decay_weight(x, g, clr, wd)
     m += (1 - beta1) * (g - m)
     u *= beta2
     xp.maximum(u, xp.abs(g) + eps, out=u)

@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 from .optimizer import (
     Optimizer,
-    _blocks,
     _check_lr,
     _check_weight_decay,
+    _decay_weight,
     _grad_array,
     _lr_value,
     _scalar_tensor,
+    _update_blocked,
     _with_grad,
     _zeros_like,
 )
@@ -51,18 +52,16 @@ class ASGD(Optimizer):
                 step = state["step"]._data.item()
                 # eta and mu live in 0-dim float32 tensors: the update sees their rounded values, as in PyTorch
                 eta, mu = state["eta"]._data.item(), state["mu"]._data.item()
-                for x, g, ax in _blocks(p._data, _grad_array(p, group["maximize"]), state["ax"]._data):
-                    _asgd_update(x, g, ax, eta, mu, lambd, wd)
+                arrays = (p._data, _grad_array(p, group["maximize"]), state["ax"]._data)
+                _update_blocked(p, _asgd_update, arrays, eta, mu, lambd, wd)
                 state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
                 state["mu"]._data[...] = 1 / max(1, step - t0)
-                p._bump_version()
         return loss
 
 
 def _asgd_update(x, g, ax, eta: float, mu: float, lambd: float, wd: float) -> None:
     """One ASGD step on arrays, in place: x (parameter), ax (its running average)."""
-    if wd != 0:
-        g = g + wd * x
+    g = _decay_weight(x, g, eta, wd)
     x *= 1 - lambd * eta
     x -= eta * g
     if mu != 1:

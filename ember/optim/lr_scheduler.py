@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ._lr_base import EPOCH_DEPRECATION_WARNING as EPOCH_DEPRECATION_WARNING  # public here, as in PyTorch
-from ._lr_base import LRScheduler, _group_values, _set_group_value, _warn_unless_within_step, _within_step
+from ._lr_base import (
+    LRScheduler,
+    _group_values,
+    _scaled_lrs,
+    _set_group_value,
+    _warn_unless_within_step,
+    _within_step,
+)
 from ._lr_base import _LRScheduler as _LRScheduler
 from ._lr_compose import ChainedScheduler, SequentialLR
 from ._lr_cyclic import CyclicLR, OneCycleLR
@@ -140,7 +147,7 @@ class StepLR(LRScheduler):
         _warn_unless_within_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
@@ -165,7 +172,7 @@ class MultiStepLR(LRScheduler):
         _warn_unless_within_step(self)
         if self.last_epoch not in self.milestones:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma ** self.milestones[self.last_epoch] for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma ** self.milestones[self.last_epoch])
 
     def _get_closed_form_lr(self) -> list:
         milestones = sorted(self.milestones.elements())
@@ -191,10 +198,10 @@ class ConstantLR(LRScheduler):
         """Scale by ``factor`` at epoch 0, by ``1 / factor`` at ``total_iters``, else keep."""
         _warn_unless_within_step(self)
         if self.last_epoch == 0:
-            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.factor)
         if self.last_epoch != self.total_iters:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, 1.0 / self.factor)
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
@@ -225,12 +232,12 @@ class LinearLR(LRScheduler):
         """The current rates times the ratio of this epoch's factor to the previous one's."""
         _warn_unless_within_step(self)
         if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.start_factor)
         if self._is_initial or self.last_epoch > self.total_iters:
             return _group_values(self.optimizer, "lr")
         slope = self.end_factor - self.start_factor
         ratio = 1.0 + slope / (self.total_iters * self.start_factor + (self.last_epoch - 1) * slope)
-        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, ratio)
 
     def _get_closed_form_lr(self) -> list:
         progress = (self.end_factor - self.start_factor) * min(self.total_iters, self.last_epoch) / self.total_iters
@@ -254,7 +261,7 @@ class ExponentialLR(LRScheduler):
         _warn_unless_within_step(self)
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
@@ -281,7 +288,7 @@ class PolynomialLR(LRScheduler):
             return _group_values(self.optimizer, "lr")
         decay = ((1.0 - self.last_epoch / self.total_iters)
                  / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
-        return [group["lr"] * decay for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, decay)
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power

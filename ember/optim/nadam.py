@@ -6,14 +6,13 @@ from collections.abc import Callable
 
 from .optimizer import (
     Optimizer,
-    _blocks,
-    _check_betas,
-    _check_eps,
-    _check_lr,
-    _check_weight_decay,
+    _check_adam_like,
+    _decay_weight,
     _grad_array,
     _lr_value,
     _scalar_tensor,
+    _update_blocked,
+    _update_moments,
     _with_grad,
     _zeros_like,
 )
@@ -29,10 +28,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False) -> None:
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
+        _check_adam_like(lr, eps, betas, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
@@ -67,24 +63,16 @@ class NAdam(Optimizer):
                 decay = (wd, group["decoupled_weight_decay"])
                 arrays = (p._data, _grad_array(p, group["maximize"]), state["exp_avg"]._data,
                           state["exp_avg_sq"]._data)
-                for x, g, m, v in _blocks(*arrays):
-                    _nadam_update(x, g, m, v, lr, beta1, beta2, eps, decay, 1 - beta2 ** step, grad_coef, avg_coef)
-                p._bump_version()
+                _update_blocked(p, _nadam_update, arrays, lr, beta1, beta2, eps, decay, 1 - beta2 ** step, grad_coef,
+                                avg_coef)
         return loss
 
 
 def _nadam_update(x, g, m, v, lr: float, beta1: float, beta2: float, eps: float, decay: tuple,
                   bias_correction2: float, grad_coef: float, avg_coef: float) -> None:
     """One NAdam step on arrays, in place: x (parameter), m/v (moments); the coefficients carry mu."""
-    wd, decoupled = decay
-    if wd != 0:
-        if decoupled:
-            x *= 1 - lr * wd
-        else:
-            g = g + wd * x
-    m += (1 - beta1) * (g - m)
-    v *= beta2
-    v += (1 - beta2) * (g * g)
+    g = _decay_weight(x, g, lr, *decay)
+    _update_moments(m, v, g, beta1, beta2)
     denom = (v / bias_correction2) ** 0.5
     denom += eps
     x += grad_coef * g / denom

@@ -400,6 +400,23 @@ def _check_weight_decay(weight_decay) -> None:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
+def _check_adam_like(lr, eps, betas, weight_decay) -> None:
+    """The checks shared by Adam's relatives (Adamax, NAdam, RAdam), in PyTorch's order."""
+    _check_lr(lr)
+    _check_eps(eps)
+    _check_betas(betas)
+    _check_weight_decay(weight_decay)
+
+
+def _check_fused(fused, differentiable: bool, foreach) -> None:
+    """PyTorch's checks on `fused` (made after the parameter groups are set up)."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
 def _scalar_tensor(value: float = 0.0) -> Tensor:
     """A 0-dim state scalar such as 'step': float32, or float64 under a float64 default dtype (as PyTorch)."""
     dt = np.float64 if D.get_default_dtype() is D.float64 else np.float32
@@ -432,6 +449,41 @@ def _blocks(*arrays):
     flat = [None if a is None else a.reshape(-1) for a in arrays]
     for i in range(0, first.size, block):
         yield tuple(None if f is None else f[i:i + block] for f in flat)
+
+
+def _advance_step(state: dict, p: Tensor, *buffers: str) -> float:
+    """Advance p's state by one step and return the new step count; a new state starts as a 0-dim 'step' and
+    zero buffers named `buffers` shaped like p."""
+    if len(state) == 0:
+        state["step"] = _scalar_tensor()
+        for name in buffers:
+            state[name] = _zeros_like(p)
+    state["step"]._data += 1
+    return state["step"]._data.item()
+
+
+def _update_blocked(p: Tensor, update: Callable, arrays: tuple, *args) -> None:
+    """Run `update(*block, *args)` on each matching block of `arrays` (see _blocks), then mark p as modified."""
+    for block in _blocks(*arrays):
+        update(*block, *args)
+    p._bump_version()
+
+
+def _decay_weight(x, g, lr: float, wd: float, decoupled: bool = False):
+    """Apply weight decay wd: shrink parameter x in place when decoupled, else return the gradient g + wd * x."""
+    if wd != 0:
+        if decoupled:
+            x *= 1 - lr * wd
+        else:
+            g = g + wd * x
+    return g
+
+
+def _update_moments(m, v, g, beta1: float, beta2: float) -> None:
+    """Adam's running moments in place: m toward g (m.lerp_(g, 1 - beta1)), v toward g * g."""
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * (g * g)
 
 
 def _with_grad(group: dict):

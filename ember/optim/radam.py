@@ -6,16 +6,14 @@ from collections.abc import Callable
 
 from .optimizer import (
     Optimizer,
-    _blocks,
-    _check_betas,
-    _check_eps,
-    _check_lr,
-    _check_weight_decay,
+    _advance_step,
+    _check_adam_like,
+    _decay_weight,
     _grad_array,
     _scalar,
-    _scalar_tensor,
+    _update_blocked,
+    _update_moments,
     _with_grad,
-    _zeros_like,
 )
 
 __all__ = ["RAdam"]
@@ -27,10 +25,7 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
+        _check_adam_like(lr, eps, betas, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
@@ -45,12 +40,7 @@ class RAdam(Optimizer):
             lr, wd, eps = _scalar(group["lr"]), group["weight_decay"], group["eps"]
             for p in _with_grad(group):
                 state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                state["step"]._data += 1
-                step = state["step"]._data.item()
+                step = _advance_step(state, p, "exp_avg", "exp_avg_sq")
                 bias_correction2 = 1 - beta2 ** step
                 rho_inf = 2 / (1 - beta2) - 1
                 rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
@@ -60,24 +50,15 @@ class RAdam(Optimizer):
                 decay = (wd, group["decoupled_weight_decay"])
                 arrays = (p._data, _grad_array(p, group["maximize"]), state["exp_avg"]._data,
                           state["exp_avg_sq"]._data)
-                for x, g, m, v in _blocks(*arrays):
-                    _radam_update(x, g, m, v, lr, beta1, beta2, eps, decay, step, rect)
-                p._bump_version()
+                _update_blocked(p, _radam_update, arrays, lr, beta1, beta2, eps, decay, step, rect)
         return loss
 
 
 def _radam_update(x, g, m, v, lr: float, beta1: float, beta2: float, eps: float, decay: tuple, step: float,
                   rect: float | None) -> None:
     """One RAdam step on arrays, in place; rect is None while the variance is not yet tractable."""
-    wd, decoupled = decay
-    if wd != 0:
-        if decoupled:
-            x *= 1 - lr * wd
-        else:
-            g = g + wd * x
-    m += (1 - beta1) * (g - m)
-    v *= beta2
-    v += (1 - beta2) * (g * g)
+    g = _decay_weight(x, g, lr, *decay)
+    _update_moments(m, v, g, beta1, beta2)
     corrected = m / (1 - beta1 ** step)
     if rect is not None:
         adaptive = (1 - beta2 ** step) ** 0.5 / (v ** 0.5 + eps)

@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 from .optimizer import (
     Optimizer,
-    _blocks,
     _check_eps,
     _check_lr,
     _check_weight_decay,
+    _decay_weight,
     _grad_array,
     _scalar,
     _scalar_tensor,
+    _update_blocked,
     _with_grad,
     _zeros_like,
 )
@@ -57,16 +58,13 @@ class RMSprop(Optimizer):
                 arrays = (p._data, _grad_array(p, group["maximize"]), state["square_avg"]._data,
                           state["grad_avg"]._data if centered else None,
                           state["momentum_buffer"]._data if momentum > 0 else None)
-                for x, g, sq, ga, buf in _blocks(*arrays):
-                    _rmsprop_update(x, g, sq, ga, buf, lr, alpha, eps, wd, momentum)
-                p._bump_version()
+                _update_blocked(p, _rmsprop_update, arrays, lr, alpha, eps, wd, momentum)
         return loss
 
 
 def _rmsprop_update(x, g, sq, ga, buf, lr: float, alpha: float, eps: float, wd: float, momentum: float) -> None:
     """One RMSprop step on arrays, in place: sq (mean square), ga (mean, if centered), buf (momentum)."""
-    if wd != 0:
-        g = g + wd * x
+    g = _decay_weight(x, g, lr, wd)
     sq *= alpha
     sq += (1 - alpha) * (g * g)
     if ga is not None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..backend import xp_of
-from .optimizer import Optimizer, _blocks, _check_lr, _grad_array, _scalar, _scalar_tensor, _with_grad, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_lr,
+    _grad_array,
+    _scalar,
+    _scalar_tensor,
+    _update_blocked,
+    _with_grad,
+    _zeros_like,
+)
 
 __all__ = ["Rprop"]
 
@@ -35,9 +44,7 @@ class Rprop(Optimizer):
                     state["step_size"] = _zeros_like(p, _scalar(group["lr"]))
                 state["step"]._data += 1
                 arrays = (p._data, _grad_array(p, group["maximize"]), state["prev"]._data, state["step_size"]._data)
-                for x, g, prev, step_size in _blocks(*arrays):
-                    _rprop_update(x, g, prev, step_size, group["etas"], group["step_sizes"])
-                p._bump_version()
+                _update_blocked(p, _rprop_update, arrays, group["etas"], group["step_sizes"])
         return loss
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .optimizer import Optimizer, _blocks, _check_lr, _check_weight_decay, _grad_array, _scalar, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_fused,
+    _check_lr,
+    _check_weight_decay,
+    _decay_weight,
+    _grad_array,
+    _scalar,
+    _update_blocked,
+    _with_grad,
+    _zeros_like,
+)
 
 __all__ = ["SGD"]
 
@@ -29,11 +40,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused(fused, differentiable, foreach)
 
     def step(self, closure: Callable | None = None):
         """Perform one optimization step; returns the closure's loss when a closure is given."""
@@ -43,9 +50,7 @@ class SGD(Optimizer):
             lr = _scalar(group["lr"])
             wd = _scalar(group["weight_decay"])
             momentum, dampening = group["momentum"], group["dampening"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            for p in _with_grad(group):
                 g = _grad_array(p, group["maximize"])
                 buf, fresh = None, False
                 if momentum != 0:
@@ -54,17 +59,15 @@ class SGD(Optimizer):
                     fresh = buf is None
                     if fresh:
                         buf = state["momentum_buffer"] = _zeros_like(p)
-                for x, gg, b in _blocks(p._data, g, None if buf is None else buf._data):
-                    _sgd_update(x, gg, b, lr, wd, momentum, dampening, group["nesterov"], fresh)
-                p._bump_version()
+                arrays = (p._data, g, None if buf is None else buf._data)
+                _update_blocked(p, _sgd_update, arrays, lr, wd, momentum, dampening, group["nesterov"], fresh)
         return loss
 
 
 def _sgd_update(x, g, buf, lr: float, wd: float, momentum: float, dampening: float, nesterov: bool,
                 fresh_buf: bool) -> None:
     """One SGD step on arrays, in place: x (parameter), buf (momentum buffer; None without momentum)."""
-    if wd != 0:
-        g = g + wd * x
+    g = _decay_weight(x, g, lr, wd)
     if buf is not None:
         if fresh_buf:  # the first step starts the buffer at the gradient
             buf[...] = g

@@ -170,35 +170,30 @@ def test_momentum_or_beta1_cycles_like_torch(name, kind):
                                   "onecycle_three_phase", "sequential_three", "chained", "linear_custom"])
 def test_torch_state_dict_loads_into_ember(name):
     """A PyTorch scheduler checkpoint (plain Python values) continues in ember with the same rates."""
-    make = SCHEDULERS[name]
-    t_opt = _optimizer(torch)
-    t_sched = make(torch.optim.lr_scheduler, t_opt)
-    for i in range(40):
-        _step(t_opt, t_sched, i, None)
-    e_opt = _optimizer(ember)
-    e_sched = make(ember.optim.lr_scheduler, e_opt)
-    for e_group, t_group in zip(e_opt.param_groups, t_opt.param_groups):
-        e_group.update({k: v for k, v in t_group.items() if k != "params"})
-    e_sched.load_state_dict(t_sched.state_dict())
-    for i in range(40, N_STEPS):
-        _step(t_opt, t_sched, i, None)
-        _step(e_opt, e_sched, i, None)
-        assert _snapshot(e_opt, e_sched) == _snapshot(t_opt, t_sched), f"step {i}"
+    _check_resumed_in_other_library(name, torch, ember)
 
 
 @pytest.mark.parametrize("name", ["step", "cyclic_exp_range", "onecycle_three_phase", "sequential_three"])
 def test_ember_state_dict_loads_into_torch(name):
     """And back: an ember checkpoint continues in PyTorch with the same rates."""
+    _check_resumed_in_other_library(name, ember, torch)
+
+
+def _check_resumed_in_other_library(name: str, source, target) -> None:
+    """Run scheduler `name` 40 steps in `source`, load its checkpoint (and group values) into a fresh `target`
+    scheduler, then step both libraries and compare the rates."""
     make = SCHEDULERS[name]
-    e_opt = _optimizer(ember)
-    e_sched = make(ember.optim.lr_scheduler, e_opt)
+    src_opt = _optimizer(source)
+    src_sched = make(source.optim.lr_scheduler, src_opt)
     for i in range(40):
-        _step(e_opt, e_sched, i, None)
-    t_opt = _optimizer(torch)
-    t_sched = make(torch.optim.lr_scheduler, t_opt)
-    for e_group, t_group in zip(e_opt.param_groups, t_opt.param_groups):
-        t_group.update({k: v for k, v in e_group.items() if k != "params"})
-    t_sched.load_state_dict(e_sched.state_dict())
+        _step(src_opt, src_sched, i, None)
+    dst_opt = _optimizer(target)
+    dst_sched = make(target.optim.lr_scheduler, dst_opt)
+    for src_group, dst_group in zip(src_opt.param_groups, dst_opt.param_groups):
+        dst_group.update({k: v for k, v in src_group.items() if k != "params"})
+    dst_sched.load_state_dict(src_sched.state_dict())
+    by_library = {source: (src_opt, src_sched), target: (dst_opt, dst_sched)}
+    (e_opt, e_sched), (t_opt, t_sched) = by_library[ember], by_library[torch]
     for i in range(40, N_STEPS):
         _step(t_opt, t_sched, i, None)
         _step(e_opt, e_sched, i, None)

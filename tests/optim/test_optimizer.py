@@ -9,7 +9,7 @@ from torch.optim import optimizer as torch_optimizer_module
 
 import ember
 from tests.nn._oracle import copy_module
-from tests.optim._oracle import make_params, set_grads, to_ember
+from tests.optim._oracle import make_params, set_grads, step_both, to_ember
 
 ALL = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop",
        "Adafactor", "LBFGS"]
@@ -246,11 +246,7 @@ def test_tensor_lr_and_float64_default_step_dtype():
     ep, tp = make_params("float32")
     eo = ember.optim.SGD(ep, lr=ember.tensor(0.5), momentum=0.9)
     to = torch.optim.SGD(tp, lr=torch.tensor(0.5), momentum=0.9)
-    for step in range(3):
-        set_grads(ep, ember, step)
-        set_grads(tp, torch, step)
-        eo.step()
-        to.step()
+    step_both(ep, eo, tp, to, range(3))
     for a, b in zip(ep, tp):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-6)
     ember.set_default_dtype(ember.float64)
@@ -427,11 +423,7 @@ def test_float32_tensor_lr_on_float64_params_matches_torch(name):
     kw = dict(momentum=0.9) if name == "SGD" else {}
     eo = getattr(ember.optim, name)(ep, lr=ember.tensor(0.01), **kw)
     to = getattr(torch.optim, name)(tp, lr=torch.tensor(0.01), **kw)
-    for step in range(20):
-        set_grads(ep, ember, step)
-        set_grads(tp, torch, step)
-        eo.step()
-        to.step()
+    step_both(ep, eo, tp, to, range(20))
     for a, b in zip(ep, tp):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
 
@@ -441,11 +433,7 @@ def test_tensor_betas_stay_tensors_in_the_group(name):
     ep, tp = make_params("float32")
     eo = getattr(ember.optim, name)(ep, betas=(ember.tensor(0.8), ember.tensor(0.9)))
     to = getattr(torch.optim, name)(tp, betas=(torch.tensor(0.8), torch.tensor(0.9)))
-    for step in range(20):
-        set_grads(ep, ember, step)
-        set_grads(tp, torch, step)
-        eo.step()
-        to.step()
+    step_both(ep, eo, tp, to, range(20))
     for a, b in zip(ep, tp):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
     e_betas, t_betas = eo.state_dict()["param_groups"][0]["betas"], to.state_dict()["param_groups"][0]["betas"]

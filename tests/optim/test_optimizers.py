@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import ember
-from tests.optim._oracle import assert_params_close, make_params, set_grads, to_ember, to_torch
+from tests.optim._oracle import assert_params_close, make_params, set_grads, step_both, to_ember, to_torch
 
 CONFIGS = {
     "SGD": [dict(lr=0.1), dict(lr=0.05, momentum=0.9), dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1),
@@ -74,11 +74,7 @@ def test_lbfgs_refuses_parameter_groups_as_torch():
                          ids=[i for c, i in zip(CASES, IDS) if c[0] != "LBFGS"])
 def test_param_groups_with_different_lrs(name, kw):
     (ep, eo), (tp, to) = _pair(name, kw, "float64", groups=True)
-    for step in range(20):
-        set_grads(ep, ember, step)
-        set_grads(tp, torch, step)
-        eo.step()
-        to.step()
+    step_both(ep, eo, tp, to, range(20))
     assert_params_close(ep, tp, "float64")
 
 
@@ -87,11 +83,7 @@ def test_param_groups_with_different_lrs(name, kw):
 def test_state_dict_round_trip_mid_way(name, kw, direction):
     dtype = "float32"
     (ep, eo), (tp, to) = _pair(name, kw, dtype, groups=True)
-    for step in range(10):
-        set_grads(ep, ember, step)
-        set_grads(tp, torch, step)
-        eo.step()
-        to.step()
+    step_both(ep, eo, tp, to, range(10))
     # a fresh optimizer of the other library continues from the saved state
     if direction == "torch_to_ember":
         eo = getattr(ember.optim, name)([{"params": ep[:2]}, {"params": ep[2:]}], **kw)
@@ -144,9 +136,5 @@ def test_large_and_non_contiguous_parameters(name, kw, dtype):
     tp = [torch.tensor(big, requires_grad=True), torch.from_numpy(strided.copy(order="F")).requires_grad_()]
     assert not ep[1].is_contiguous() and not tp[1].is_contiguous()
     eo, to = getattr(ember.optim, name)(ep, **kw), getattr(torch.optim, name)(tp, **kw)
-    for step in range(6):
-        set_grads(ep, ember, step)
-        set_grads(tp, torch, step)
-        eo.step()
-        to.step()
+    step_both(ep, eo, tp, to, range(6))
     assert_params_close(ep, tp, dtype)
