@@ -276,6 +276,7 @@ loader = eud.DataLoader(SpawnDataset(), batch_size=2, num_workers=2)
 it = iter(loader)
 next(it)
 print(" ".join(str(w.pid) for w in it._workers), it._pool.prefix, flush=True)
+sys.stdin.readline()  # the test has seen the workers alive
 if sys.argv[1] == "raise":
     raise RuntimeError("main process fails")
 time.sleep(60)  # killed by the test
@@ -297,12 +298,14 @@ def test_workers_and_segments_go_when_the_main_process_dies(how):
     import sys
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    proc = subprocess.Popen([sys.executable, "-c", _MAIN_SCRIPT, how], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", _MAIN_SCRIPT, how], cwd=root, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         *pids, prefix = proc.stdout.readline().split()
         pids = [int(p) for p in pids]
         assert len(pids) == 2 and all(_alive(p) for p in pids)
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
         if how == "sigkill":
             proc.send_signal(signal.SIGKILL)  # no atexit, no finalizer: the workers must notice by themselves
         proc.wait(timeout=20)
@@ -319,5 +322,6 @@ def test_workers_and_segments_go_when_the_main_process_dies(how):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdin.close()
         proc.stdout.close()
         proc.stderr.close()
