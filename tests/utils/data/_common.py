@@ -135,9 +135,10 @@ def child_pids() -> set[int]:
     return found
 
 
-def shm_segments() -> set[str]:
-    """ember DataLoader shared-memory segments that exist now."""
-    return {n for n in os.listdir("/dev/shm") if n.startswith("ember_dl_")}
+def shm_segments(owner: int | None = None) -> set[str]:
+    """ember DataLoader shared-memory segments that exist now (only those of loaders in process `owner`)."""
+    prefix = "ember_dl_" if owner is None else f"ember_dl_{owner}_"
+    return {n for n in os.listdir("/dev/shm") if n.startswith(prefix)}
 
 
 @pytest.fixture
