@@ -14,6 +14,7 @@ import torch
 import ember
 from tests.helpers import assert_same
 from tests.nn._oracle import compare_modules, copy_module, run_both, same_error
+from tests.nn.test_tutorial_models import basic_block, seed_lenet
 
 
 def _net(lib):
@@ -542,63 +543,8 @@ def test_repr_matches_torch():
         assert str(em) == str(tm).replace("torch.", "ember.")
 
 
-def _lenet(lib):
-    """The seed tutorial's LeNet, with num_flat_features."""
-    nn, F = lib.nn, lib.nn.functional
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 6, 5)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
-            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-            x = x.view(-1, self.num_flat_features(x))
-            x = F.relu(self.fc1(x))
-            x = F.relu(self.fc2(x))
-            return self.fc3(x)
-
-        def num_flat_features(self, x):
-            num_features = 1
-            for s in x.size()[1:]:
-                num_features *= s
-            return num_features
-
-    return Net()
-
-
-def _basic_block(lib):
-    """A ResNet BasicBlock with a downsample branch."""
-    nn = lib.nn
-
-    class BasicBlock(nn.Module):
-        expansion = 1
-
-        def __init__(self, inplanes=4, planes=8, stride=2):
-            super().__init__()
-            self.conv1 = nn.Conv2d(inplanes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(planes)
-            self.relu = nn.ReLU(inplace=True)
-            self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
-            self.bn2 = nn.BatchNorm2d(planes)
-            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, kernel_size=1, stride=stride, bias=False),
-                                            nn.BatchNorm2d(planes))
-
-        def forward(self, x):
-            out = self.relu(self.bn1(self.conv1(x)))
-            out = self.bn2(self.conv2(out))
-            return self.relu(out + self.downsample(x))
-
-    return BasicBlock()
-
-
 def test_lenet_repr_state_dict_and_numbers():
-    t, e = run_both(_lenet)
+    t, e = run_both(lambda lib: seed_lenet(lib, kernel=5))
     assert repr(e) == repr(t)
     assert [(k, tuple(v.shape)) for k, v in e.state_dict().items()] == \
         [(k, tuple(v.shape)) for k, v in t.state_dict().items()]
@@ -608,7 +554,7 @@ def test_lenet_repr_state_dict_and_numbers():
 
 
 def test_resnet_block_repr_and_state_dict():
-    t, e = run_both(_basic_block)
+    t, e = run_both(lambda lib: basic_block(lib, inplanes=4, planes=8, stride=2))
     assert repr(e) == repr(t)
     assert [(k, tuple(v.shape), str(v.dtype)) for k, v in e.state_dict().items()] == \
         [(k, tuple(v.shape), str(v.dtype).replace("torch", "ember")) for k, v in t.state_dict().items()]

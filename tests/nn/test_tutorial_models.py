@@ -11,16 +11,17 @@ from tests.helpers import assert_same
 from tests.nn._oracle import compare_modules, copy_module
 
 
-def seed_lenet(lib):
-    """The 1x32x32 LeNet of the notes, with num_flat_features."""
+def seed_lenet(lib, kernel: int = 3):
+    """The 1x32x32 LeNet of the notes, with num_flat_features (kernel 5 is the official tutorial's)."""
+    side = ((32 - kernel + 1) // 2 - kernel + 1) // 2
     nn, F = lib.nn, lib.nn.functional
 
     class Net(nn.Module):
         def __init__(self):
             super(Net, self).__init__()  # noqa: UP008 - as the notes write it
-            self.conv1 = nn.Conv2d(1, 6, 3)
-            self.conv2 = nn.Conv2d(6, 16, 3)
-            self.fc1 = nn.Linear(16 * 6 * 6, 120)
+            self.conv1 = nn.Conv2d(1, 6, kernel)
+            self.conv2 = nn.Conv2d(6, 16, kernel)
+            self.fc1 = nn.Linear(16 * side * side, 120)
             self.fc2 = nn.Linear(120, 84)
             self.fc3 = nn.Linear(84, 10)
 
